@@ -142,3 +142,6 @@ def summary(model, fmt_name, output):
 def trace_cmd(model, output):
     """The whole trace as JSON (schema in README.md)."""
     emit(trace_from_options(model).to_json(), output)
+
+
+# Commands in their own modules register themselves here (one line each).
