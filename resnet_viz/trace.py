@@ -17,7 +17,7 @@ from torch.overrides import TorchFunctionMode
 from . import __version__
 from .counting import elementwise_ops, is_counted, macs
 from .devices import check_fits, resolve_device
-from .errors import InvalidOption
+from .errors import InvalidOption, ResnetVizError
 from .schema import Block, Op, OpKind, Path, Provenance, Section, Shape, ShortcutKind, Stage, Totals, Trace
 from .spec import NetworkSpec, parse_input_size
 
@@ -287,12 +287,13 @@ def trace(model: nn.Module, input_size=224, *, device: str = "auto", batch_size:
             for m in model.modules():
                 if isinstance(m, nn.modules.batchnorm._BatchNorm):
                     m.reset_running_stats()
-    if target.type != "meta":
-        check_fits(model, shape, target, dtype)
-    x = torch.zeros(shape, device=target, dtype=dtype)
     try:
-        raw = _collect(model, x)
-    except RuntimeError as e:
+        if target.type != "meta":
+            check_fits(model, shape, target, dtype)
+        raw = _collect(model, torch.zeros(shape, device=target, dtype=dtype))
+    except ResnetVizError:
+        raise
+    except RuntimeError as e:  # torch's "Output size is too small" and kin
         raise InvalidOption(_too_small_message(h, w, e)) from None
     params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

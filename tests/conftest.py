@@ -18,7 +18,7 @@ def update_goldens(request) -> bool:
     return request.config.getoption("--update-goldens")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _trace(depth=None, input_size=None, layers=None, **kw):
     from resnet_viz.api import trace_network
 
