@@ -18,6 +18,7 @@ from . import __version__
 from .counting import elementwise_ops, is_counted, macs
 from .devices import check_fits, resolve_device
 from .errors import InvalidOption, ResnetVizError
+from .meta_kernels import shape_only
 from .schema import Block, Op, OpKind, Path, Provenance, Section, Shape, ShortcutKind, Stage, Totals, Trace
 from .spec import NetworkSpec, parse_input_size
 
@@ -130,12 +131,15 @@ def _shape(x) -> Shape:
 class _FunctionalOps(TorchFunctionMode):
     """Records the few functional ops that live in container modules' forward()."""
 
-    def __init__(self, rec: _Recorder) -> None:
+    def __init__(self, rec: _Recorder, *, shape_only_meta: bool = True) -> None:
         super().__init__()
         self.rec = rec
+        self.shape_only_meta = shape_only_meta
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
+        out = shape_only(func, args, kwargs) if self.shape_only_meta else NotImplemented
+        if out is NotImplemented:
+            out = func(*args, **(kwargs or {}))
         kind = _FUNCTIONAL_KINDS.get(func)
         top = self.rec.stack[-1] if self.rec.stack else None
         if kind is not None and top is not None and id(top) not in self.rec.leaves:
@@ -145,7 +149,7 @@ class _FunctionalOps(TorchFunctionMode):
         return out
 
 
-def _collect(model: nn.Module, x: torch.Tensor) -> list[dict]:
+def _collect(model: nn.Module, x: torch.Tensor, *, shape_only_meta: bool = True) -> list[dict]:
     names = {id(m): n for n, m in model.named_modules()}
     leaves = {id(m) for m in model.modules() if not any(True for _ in m.children())}
     rec = _Recorder(names=names, leaves=leaves)
@@ -169,7 +173,7 @@ def _collect(model: nn.Module, x: torch.Tensor) -> list[dict]:
             handles.append(m.register_forward_pre_hook(pre))
             handles.append(m.register_forward_hook(post))
         model.eval()
-        with torch.no_grad(), _FunctionalOps(rec):
+        with torch.no_grad(), _FunctionalOps(rec, shape_only_meta=shape_only_meta):
             model(x)
     finally:
         for h in handles:
@@ -311,11 +315,44 @@ def _too_small_message(h: int, w: int, e: Exception) -> str:
     return f"input {h}x{w} is too small for this network ({first}); use a larger --input"
 
 
+# A real forward pass on the CPU is worth running under `auto` only while it is cheap next to the meta trace:
+# about 2·10⁹ multiply-adds take ~0.1–0.3 s on two cores. Beyond that the pass is the slow part and
+# tells us nothing the meta trace does not (the trace is identical on every device).
+AUTO_CPU_MAX_MACS = 2 * 10**9
+AUTO_MAX_BYTES_FRACTION = 0.5  # never let `auto` take more than half of the free memory
+
+
+def auto_device(meta_trace: Trace) -> str:
+    """Where `--device auto` runs the real pass after the meta trace: cuda, cpu, or nowhere (meta)."""
+    from .devices import available_bytes
+
+    need = meta_trace.totals.param_bytes + 3 * max(prod(o.output_shape) for o in meta_trace.ops) * (
+        meta_trace.totals.param_bytes // max(1, meta_trace.totals.params))
+    if torch.cuda.is_available():
+        free = available_bytes(torch.device("cuda"))
+        if free is None or need < AUTO_MAX_BYTES_FRACTION * free:
+            return "cuda"
+    if meta_trace.totals.macs <= AUTO_CPU_MAX_MACS:
+        free = available_bytes(torch.device("cpu"))
+        if free is None or need < AUTO_MAX_BYTES_FRACTION * free:
+            return "cpu"
+    return "meta"
+
+
 def trace_resnet(spec: NetworkSpec, input_size=None, *, device: str = "auto", batch_size: int = 1) -> Trace:
-    """Build `spec` straight on the target device (no weight initialisation: the trace reads shapes) and trace it."""
+    """Build `spec` straight on the device (weights uninitialised: the trace reads shapes) and trace it.
+
+    `auto` traces on meta first (fast, no memory), then repeats the pass on cuda or cpu only when
+    auto_device() says the real pass is cheap; the two traces are equal, only provenance differs.
+    """
     from .model import build_model
 
+    size = spec.default_input if input_size is None else input_size
+    if device == "auto":
+        meta = trace(build_model(spec, device="meta"), size, device="meta", batch_size=batch_size)
+        device = auto_device(meta)
+        if device == "meta":
+            return meta
     target = resolve_device(device)
     model = build_model(spec, device=target, initialize=False)
-    return trace(model, spec.default_input if input_size is None else input_size, device=str(target),
-                 batch_size=batch_size)
+    return trace(model, size, device=str(target), batch_size=batch_size)
