@@ -52,6 +52,11 @@ def test_state_dict_matches_torchvision_exactly():
         theirs = getattr(models, f"resnet{depth}")().state_dict()
         assert list(ours) == list(theirs)
         assert {k: tuple(v.shape) for k, v in ours.items()} == {k: tuple(v.shape) for k, v in theirs.items()}
+    tv18 = models.resnet18()
+    ours18 = build_resnet(18)
+    ours18.load_state_dict(tv18.state_dict(), strict=True)
+    x = torch.randn(1, 3, 64, 64)
+    assert torch.allclose(ours18(x), tv18.eval()(x), atol=1e-5)
 
 
 def test_default_model_is_initialised_and_runs_on_cpu():
