@@ -44,23 +44,13 @@ def available_bytes(device: torch.device) -> int | None:
     return None
 
 
-def estimate_peak_bytes(model: torch.nn.Module, input_shape, dtype) -> int:
-    """Upper estimate of a no-grad forward pass: weights plus the two largest live activations.
-
-    Taken from a trace on the meta device, which costs no memory.
-    """
-    from .trace import _collect
-
-    meta = model if next(model.parameters()).device.type == "meta" else None
-    if meta is None:
-        import copy
-
-        meta = copy.deepcopy(model).to("meta")
-    raw = _collect(meta, torch.zeros(input_shape, device="meta", dtype=dtype))
-    elem = torch.empty((), dtype=dtype, device="meta").element_size()
-    sizes = sorted((_numel(r["output_shape"]) for r in raw), reverse=True)
-    weights = sum(p.numel() for p in model.parameters()) * elem
-    return weights + elem * (_numel(input_shape) + sum(sizes[:2]))
+def peak_bytes(meta_trace) -> int:
+    """Upper estimate of a no-grad forward pass, from a meta trace: the weights, the input and the two
+    largest activations (no-grad frees each activation once the next op has read it)."""
+    t = meta_trace.totals
+    element = t.activation_bytes // max(1, t.activation_elements)
+    outputs = sorted((_numel(o.output_shape) for o in meta_trace.ops), reverse=True)
+    return t.param_bytes + element * (_numel(meta_trace.input_shape) + sum(outputs[:2]))
 
 
 def _numel(shape) -> int:
@@ -70,13 +60,15 @@ def _numel(shape) -> int:
     return n
 
 
-def check_fits(model: torch.nn.Module, input_shape, device: torch.device, dtype) -> None:
-    """Refuse before allocating when the forward pass cannot fit in the device's free memory."""
+def fits(need: int, device: torch.device, fraction: float = 1.0) -> bool:
     free = available_bytes(device)
-    if free is None:
-        return
-    need = estimate_peak_bytes(model, input_shape, dtype)
-    if need > free:
+    return free is None or need <= fraction * free
+
+
+def check_fits(need: int, device: torch.device) -> None:
+    """Refuse before allocating when the forward pass cannot fit in the device's free memory."""
+    if not fits(need, device):
+        free = available_bytes(device) or 0
         raise DeviceUnavailable(
             f"the forward pass needs about {need / 2**30:.1f} GiB on {device.type} but only "
             f"{free / 2**30:.1f} GiB is free; use --device meta for shapes without memory"

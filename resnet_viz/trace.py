@@ -16,8 +16,8 @@ from torch.overrides import TorchFunctionMode
 
 from . import __version__
 from .counting import elementwise_ops, is_counted, macs
-from .devices import check_fits, resolve_device
-from .errors import InvalidOption, ResnetVizError
+from .devices import check_fits, fits, peak_bytes, resolve_device
+from .errors import InvalidOption
 from .meta_kernels import shape_only
 from .schema import Block, Op, OpKind, Path, Provenance, Section, Shape, ShortcutKind, Stage, Totals, Trace
 from .spec import NetworkSpec, parse_input_size
@@ -264,50 +264,76 @@ def _model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def trace(model: nn.Module, input_size=224, *, device: str = "auto", batch_size: int = 1,
-          in_channels: int | None = None) -> Trace:
-    """Trace any ResNet-shaped nn.Module (ours or torchvision's) with one forward pass.
+def _meta_twin(model: nn.Module) -> nn.Module:
+    """The same module tree on the meta device, made without copying any weight data."""
+    if _model_device(model).type == "meta":
+        return model
+    import copy
 
-    The model is moved to `device` only if it is not there already (a copy is made; the caller's
-    model is left where it was). `meta` gives shapes without computing or allocating anything.
-    """
-    h, w = parse_input_size(input_size)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidOption(f"invalid batch size {batch_size!r} (must be a whole number ≥ 1)")
-    spec: NetworkSpec | None = getattr(model, "spec", None)
-    if in_channels is None:
-        conv1 = getattr(model, "conv1", None)
-        in_channels = conv1.in_channels if isinstance(conv1, nn.Conv2d) else 3
-    target = resolve_device(device)
-    dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    shape = (batch_size, in_channels, h, w)
+    memo: dict[int, object] = {}
+    for t in list(model.parameters()) + list(model.buffers()):
+        twin = torch.empty_like(t, device="meta")
+        memo[id(t)] = nn.Parameter(twin, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else twin
+    return copy.deepcopy(model, memo)
+
+
+def _on_device(model: nn.Module, target: torch.device) -> nn.Module:
+    """`model` itself when it is already on `target`; otherwise a copy there (the caller's model stays put)."""
     current = _model_device(model)
-    if current != target and not (current.type == target.type and target.index is None):
-        import copy
+    if current == target or (current.type == target.type and target.index is None):
+        return model
+    import copy
 
-        model = copy.deepcopy(model)
-        model = model.to_empty(device=target) if current.type == "meta" else model.to(target)
-        if current.type == "meta":
-            for m in model.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.reset_running_stats()
+    if current.type == "meta":
+        twin = copy.deepcopy(model).to_empty(device=target)
+        for m in twin.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.reset_running_stats()
+        return twin
+    return copy.deepcopy(model).to(target)
+
+
+def _run(model: nn.Module, shape: Shape, target: torch.device) -> Trace:
+    """One forward pass of `model` (already on `target`) on zeros of `shape`, assembled into a Trace."""
+    dtype = next((p.dtype for p in model.parameters()), torch.float32)
     try:
-        if target.type != "meta":
-            check_fits(model, shape, target, dtype)
         raw = _collect(model, torch.zeros(shape, device=target, dtype=dtype))
-    except ResnetVizError:
-        raise
     except RuntimeError as e:  # torch's "Output size is too small" and kin
-        raise InvalidOption(_too_small_message(h, w, e)) from None
-    params = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        raise InvalidOption(_too_small_message(shape[2], shape[3], e)) from None
+    spec: NetworkSpec | None = getattr(model, "spec", None)
     return assemble(
         raw, model=spec, model_name=spec.name if spec else type(model).__name__.lower(), input_shape=shape,
-        dtype=str(dtype).removeprefix("torch."), params=params, trainable_params=trainable,
+        dtype=str(dtype).removeprefix("torch."), params=sum(p.numel() for p in model.parameters()),
+        trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         element_size=torch.empty((), dtype=dtype, device="meta").element_size(),
         provenance=Provenance(device=target.type, torch_version=torch.__version__.split("+")[0],
                               resnet_viz_version=__version__),
     )
+
+
+def _input_shape(model: nn.Module, input_size, batch_size: int, in_channels: int | None) -> Shape:
+    h, w = parse_input_size(input_size)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise InvalidOption(f"invalid batch size {batch_size!r} (must be a whole number ≥ 1)")
+    if in_channels is None:
+        conv1 = getattr(model, "conv1", None)
+        in_channels = conv1.in_channels if isinstance(conv1, nn.Conv2d) else 3
+    return (batch_size, in_channels, h, w)
+
+
+def trace(model: nn.Module, input_size=224, *, device: str = "auto", batch_size: int = 1,
+          in_channels: int | None = None) -> Trace:
+    """Trace any ResNet-shaped nn.Module (ours or torchvision's) with one forward pass.
+
+    A meta trace comes first (no memory, no compute): it sizes the memory check and the `auto` choice.
+    The real pass runs on a copy when the model is not on the device already; the caller's model stays put.
+    """
+    shape = _input_shape(model, input_size, batch_size, in_channels)
+    meta = _run(_meta_twin(model), shape, torch.device("meta"))
+    target = choose_device(device, meta)
+    if target.type == "meta":
+        return meta
+    return _run(_on_device(model, target), shape, target)
 
 
 def _too_small_message(h: int, w: int, e: Exception) -> str:
@@ -319,40 +345,38 @@ def _too_small_message(h: int, w: int, e: Exception) -> str:
 # about 2·10⁹ multiply-adds take ~0.1–0.3 s on two cores. Beyond that the pass is the slow part and
 # tells us nothing the meta trace does not (the trace is identical on every device).
 AUTO_CPU_MAX_MACS = 2 * 10**9
-AUTO_MAX_BYTES_FRACTION = 0.5  # never let `auto` take more than half of the free memory
+AUTO_MAX_MEMORY_FRACTION = 0.5  # `auto` never takes more than half of the free memory
 
 
 def auto_device(meta_trace: Trace) -> str:
     """Where `--device auto` runs the real pass after the meta trace: cuda, cpu, or nowhere (meta)."""
-    from .devices import available_bytes
-
-    need = meta_trace.totals.param_bytes + 3 * max(prod(o.output_shape) for o in meta_trace.ops) * (
-        meta_trace.totals.param_bytes // max(1, meta_trace.totals.params))
-    if torch.cuda.is_available():
-        free = available_bytes(torch.device("cuda"))
-        if free is None or need < AUTO_MAX_BYTES_FRACTION * free:
-            return "cuda"
-    if meta_trace.totals.macs <= AUTO_CPU_MAX_MACS:
-        free = available_bytes(torch.device("cpu"))
-        if free is None or need < AUTO_MAX_BYTES_FRACTION * free:
-            return "cpu"
+    need = peak_bytes(meta_trace)
+    if torch.cuda.is_available() and fits(need, torch.device("cuda"), AUTO_MAX_MEMORY_FRACTION):
+        return "cuda"
+    if meta_trace.totals.macs <= AUTO_CPU_MAX_MACS and fits(need, torch.device("cpu"), AUTO_MAX_MEMORY_FRACTION):
+        return "cpu"
     return "meta"
 
 
-def trace_resnet(spec: NetworkSpec, input_size=None, *, device: str = "auto", batch_size: int = 1) -> Trace:
-    """Build `spec` straight on the device (weights uninitialised: the trace reads shapes) and trace it.
+def choose_device(device: str, meta_trace: Trace) -> torch.device:
+    """The device of the real pass: the `auto` policy, or the named device once its memory is checked."""
+    target = resolve_device(auto_device(meta_trace) if device == "auto" else device)
+    if target.type != "meta":
+        check_fits(peak_bytes(meta_trace), target)
+    return target
 
-    `auto` traces on meta first (fast, no memory), then repeats the pass on cuda or cpu only when
-    auto_device() says the real pass is cheap; the two traces are equal, only provenance differs.
+
+def trace_resnet(spec: NetworkSpec, input_size=None, *, device: str = "auto", batch_size: int = 1) -> Trace:
+    """Build `spec` straight on each device it is traced on (weights uninitialised: the trace reads shapes).
+
+    Same policy as trace(): meta first, then the real pass on the chosen device; the traces are equal.
     """
     from .model import build_model
 
-    size = spec.default_input if input_size is None else input_size
-    if device == "auto":
-        meta = trace(build_model(spec, device="meta"), size, device="meta", batch_size=batch_size)
-        device = auto_device(meta)
-        if device == "meta":
-            return meta
-    target = resolve_device(device)
-    model = build_model(spec, device=target, initialize=False)
-    return trace(model, size, device=str(target), batch_size=batch_size)
+    meta_model = build_model(spec, device="meta")
+    shape = _input_shape(meta_model, spec.default_input if input_size is None else input_size, batch_size, None)
+    meta = _run(meta_model, shape, torch.device("meta"))
+    target = choose_device(device, meta)
+    if target.type == "meta":
+        return meta
+    return _run(build_model(spec, device=target, initialize=False), shape, target)

@@ -239,3 +239,14 @@ def test_conv_and_fc_macs_equal_torchinfo(depth):
             assert tuple(layer.output_size) == t.op(name).output_shape, name
     assert checked == sum(1 for o in t.ops if o.kind in (OpKind.CONV, OpKind.LINEAR))
     assert stats.total_params == t.totals.params
+
+
+def test_meta_twin_copies_no_weight_data():
+    from resnet_viz.trace import _meta_twin
+
+    model = build_resnet(18)
+    twin = _meta_twin(model)
+    assert all(p.device.type == "meta" for p in twin.parameters())
+    assert all(b.device.type == "meta" for b in twin.buffers())
+    assert model.conv1.weight.device.type == "cpu" and twin.conv1.weight.requires_grad
+    assert [n for n, _ in twin.named_parameters()] == [n for n, _ in model.named_parameters()]
