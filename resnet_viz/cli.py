@@ -145,3 +145,5 @@ def trace_cmd(model, output):
 
 
 # Commands in their own modules register themselves here (one line each).
+from .commands.render import render as _render  # noqa: E402
+main.add_command(_render)

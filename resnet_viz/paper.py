@@ -22,8 +22,12 @@ class Stack:
     lines: tuple[str, ...]
     repeat: int
 
+    @property
+    def times(self) -> str:
+        return f"×{self.repeat}"
+
     def text(self) -> str:
-        return f"[{'; '.join(self.lines)}] ×{self.repeat}"
+        return f"[{'; '.join(self.lines)}] {self.times}"
 
 
 @dataclass(frozen=True)
@@ -576,6 +580,23 @@ def comparison_caption(comp: Comparison, trace: Trace) -> str:
     return (f"The same table for {len(comp.columns)} depths traced at {fmt.input_size(trace.input_shape)} "
             f"(on the meta device: shapes only, nothing computed)."
             + (" The highlighted column is this report's network." if comp.current is not None else ""))
+
+
+def rounding_note(trace: Trace) -> str | None:
+    """Why odd sides end up where they do, only when some stride does not divide a side (e.g. 197×311)."""
+    if not any(leg.arithmetic for leg in journey(trace)):
+        return None
+    return ("Some sides here do not divide by the stride, so PyTorch's size rule decides the result: "
+            "output = ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1, rounding down, which drops "
+            "the last rows or columns that no full window reaches. The arithmetic is shown under each step "
+            "where it applies.")
+
+
+def layers_caption(trace: Trace) -> str:
+    return (f"Every op of {trace.model_name} in execution order, grouped by stage and block. The paper's layer "
+            f"names stand beside PyTorch's module names; the stem's `maxpool` is kept with conv1, where PyTorch "
+            f"puts it (the paper's Table 1 lists it under conv2_x). MACs are multiply-adds per forward pass of "
+            f"the traced batch of {trace.input_shape[0]}.")
 
 
 def journey_caption(trace: Trace) -> str:
