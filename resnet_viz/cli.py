@@ -147,3 +147,7 @@ def trace_cmd(model, output):
 # Commands in their own modules register themselves here (one line each).
 from .commands.render import render as _render  # noqa: E402
 main.add_command(_render)
+from .commands.embed import embed as _embed  # noqa: E402
+main.add_command(_embed)
+from .commands.diagram import diagram as _diagram  # noqa: E402, I001
+main.add_command(_diagram)

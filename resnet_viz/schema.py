@@ -179,6 +179,16 @@ class Trace:
     def from_json(cls, text: str) -> Trace:
         return cls.from_dict(json.loads(text))
 
+    def _repr_html_(self) -> str:
+        from .notebook import trace_html  # display code lives in notebook.py; imported only when displayed
+
+        return trace_html(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .notebook import trace_bundle
+
+        return trace_bundle(self, include, exclude)
+
 
 # --- JSON ---------------------------------------------------------------------------------------
 
