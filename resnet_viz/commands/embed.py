@@ -9,17 +9,19 @@ import click
 
 from ..cli import model_options, trace_from_options
 from ..embed import FORMATS
+from ..errors import InvalidOption
 
-_MODEL_DEFAULTS = {"depth": None, "layers": None, "block": None, "variant": "v1.5", "shortcut": None, "stem": None,
-                   "num_classes": None, "input_size": None, "batch": 1, "device": "auto"}
+_MODEL_DEFAULTS = {"variant": "v1.5", "batch": 1, "device": "auto"}
 
 
 def _trace(model: dict, source: str | None):
+    """Trace the network the options name, or load --from (refusing options that would silently do nothing)."""
     if source is None:
         return trace_from_options(model)
-    given = sorted(k for k, v in model.items() if v != _MODEL_DEFAULTS[k] and k not in ("batch", "device"))
+    given = [k for k, v in model.items() if v is not None and _MODEL_DEFAULTS.get(k) != v]
     if given:
-        raise click.UsageError(f"--from reads the network from the trace; drop --{given[0].replace('_', '-')}")
+        names = ", ".join("--" + k.replace("_", "-").replace("input-size", "input") for k in given)
+        raise InvalidOption(f"--from embeds a saved trace; {names} cannot change it (drop them, or drop --from)")
     from ..api import load_trace
 
     return load_trace(source)
