@@ -205,7 +205,7 @@ def comparison_depths(trace: Trace, *, include_1202: bool = False) -> tuple[int,
     if spec is None or spec.depth is None:
         return ()
     if spec.family == "cifar":
-        return CIFAR_DEPTHS if include_1202 else tuple(d for d in CIFAR_DEPTHS if d != 1202)
+        return CIFAR_DEPTHS if include_1202 or spec.depth == 1202 else tuple(d for d in CIFAR_DEPTHS if d != 1202)
     return tuple(IMAGENET_DEPTHS)
 
 

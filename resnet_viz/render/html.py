@@ -133,20 +133,18 @@ def _size(shape) -> str:
     return fmt.spatial(shape) if len(shape) == 4 else fmt.volume(shape)
 
 
-def _note(trace: Trace, op: Op, downs: dict[str, str]) -> tuple[str, str]:
+def _note(trace: Trace, op: Op, downs: set[str]) -> tuple[str, str]:
     """(text, css class) of the mark column: downsampling ops, shortcuts, the residual add."""
-    if op.id in downs:
-        return "↓ downsamples", "mark-down"
+    if op.id in downs or (op.section is Section.STEM and shrinks(op)):
+        return f"↓ stride {fmt.scalar_pair(op.stride)}" if op.stride else "↓", "mark-down"
     if op.path is Path.SHORTCUT:
         return ("zero-pad (A)" if op.kind is OpKind.ZEROPAD else "projection"), "mark-short"
     if op.path is Path.JOIN:
         return "residual add", "mark-join"
-    if op.section is Section.STEM and shrinks(op):
-        return "↓ stem", "mark-down"
     return "", ""
 
 
-def _row(trace: Trace, op: Op, downs: dict[str, str]) -> dict:
+def _row(trace: Trace, op: Op, downs: set[str]) -> dict:
     note, note_cls = _note(trace, op, downs)
     return {
         "paper": paper_name(trace, op),
@@ -168,11 +166,7 @@ def _row(trace: Trace, op: Op, downs: dict[str, str]) -> dict:
 
 def _layer_sections(trace: Trace) -> list[dict]:
     """Stem, each stage, head: one collapsible table each, blocks as row groups with subtotals."""
-    downs = {}
-    for s in trace.stages:
-        op = downsampling_op(trace, s)
-        if op is not None:
-            downs[op.id] = s.paper_name
+    downs = {op.id for op in (downsampling_op(trace, s) for s in trace.stages) if op is not None}
     sections: list[dict] = []
     current = None
     for g in groups(trace):
