@@ -24,7 +24,7 @@ def _pick(bundle: dict, include=None, exclude=None) -> dict:
 class Diagram:
     """One drawing as SVG text; displays itself as an image and saves under its content-hashed name."""
 
-    svg: str
+    svg: str = field(repr=False)
     filename: str = "diagram.svg"
     alt: str = ""
 
@@ -59,7 +59,7 @@ def show(trace: Trace, view: str = "volumes", level: str = "network", select: st
 class Report:
     """The HTML report of a trace; displays itself in an isolated frame, `save(folder)` writes the whole folder."""
 
-    html: str
+    html: str = field(repr=False)
     files: dict = field(default_factory=dict, repr=False)
     title: str = ""
     height: int = 720
