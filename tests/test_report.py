@@ -329,3 +329,17 @@ def test_render_module_does_not_import_torch():
             "resnet_viz.render.html; assert 'torch' not in sys.modules, 'torch imported'")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+def test_compare_option(make_trace):
+    import resnet_viz.cli  # noqa: F401  (registers the commands before their modules are imported)
+    from resnet_viz.commands.render import comparison_traces
+    from resnet_viz.errors import InvalidOption
+
+    t = make_trace(34, 224)
+    assert comparison_traces(t, "none") is None
+    assert [x.model_name for x in comparison_traces(t, "18,34")] == ["resnet18", "resnet34"]
+    assert len(comparison_traces(t, "auto")) == 5
+    assert comparison_traces(make_trace(None, 224, layers="2,2"), "auto") is None
+    with pytest.raises(InvalidOption, match="--compare"):
+        comparison_traces(t, "deep")

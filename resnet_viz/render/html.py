@@ -246,7 +246,7 @@ def _figure_groups(figures: Sequence[InlineFigure]) -> list[dict]:
     return out
 
 
-def _toc(trace: Trace, sections: list[dict], has_comparison: bool, has_figures: bool) -> list[dict]:
+def _toc(sections: list[dict], has_comparison: bool, has_figures: bool) -> list[dict]:
     items = [{"href": "#model", "label": "Model"}, {"href": "#table1", "label": "Table 1"}]
     if has_comparison:
         items.append({"href": "#depths", "label": "Depths side by side"})
@@ -268,7 +268,7 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None,
         "trace": trace,
         "facts": _facts(trace),
         "bands": _bands(),
-        "toc": _toc(trace, sections, comparison is not None, bool(figures or links)),
+        "toc": _toc(sections, comparison is not None, bool(figures or links)),
         "table1": _table1(trace),
         "table1_caption": paper.table1_caption(trace),
         "column": paper.column_title(trace),
