@@ -133,7 +133,7 @@ def _size(shape) -> str:
     return fmt.spatial(shape) if len(shape) == 4 else fmt.volume(shape)
 
 
-def _note(trace: Trace, op: Op, downs: set[str]) -> tuple[str, str]:
+def _note(op: Op, downs: set[str]) -> tuple[str, str]:
     """(text, css class) of the mark column: downsampling ops, shortcuts, the residual add."""
     if op.id in downs or (op.section is Section.STEM and shrinks(op)):
         return f"↓ stride {fmt.scalar_pair(op.stride)}" if op.stride else "↓", "mark-down"
@@ -145,7 +145,7 @@ def _note(trace: Trace, op: Op, downs: set[str]) -> tuple[str, str]:
 
 
 def _row(trace: Trace, op: Op, downs: set[str]) -> dict:
-    note, note_cls = _note(trace, op, downs)
+    note, note_cls = _note(op, downs)
     return {
         "paper": paper_name(trace, op),
         "id": op.id,
@@ -175,10 +175,12 @@ def _layer_sections(trace: Trace) -> list[dict]:
             if g.stage is not None:
                 s = g.stage
                 title = f"{s.paper_name} · {s.id}"
-                detail = (f"{len(s.blocks)} blocks · {fmt.volume(s.input_shape)} → {fmt.volume(s.output_shape)}")
+                count = "1 block" if len(s.blocks) == 1 else f"{len(s.blocks)} blocks"
+                detail = f"{count} · {fmt.volume(s.input_shape)} → {fmt.volume(s.output_shape)}"
                 band = _band(Section.STAGE, s.index)
             else:
-                title = "conv1 · stem" if g.section is Section.STEM else "head · avgpool, fc"
+                names = ", ".join(o.id for o in g.ops if o.kind is not OpKind.FLATTEN)
+                title = "conv1 · stem" if g.section is Section.STEM else f"head · {names}"
                 detail = f"{fmt.volume(g.ops[0].input_shape)} → {fmt.volume(g.ops[-1].output_shape)}"
                 band = _band(g.section, None)
             current = {"key": key, "anchor": f"layers-{key}", "title": title, "detail": detail, "band": band,
