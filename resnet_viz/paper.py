@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import fmt
 from .schema import Op, OpKind, Path, Section, Trace
-from .shapes import output_size_formula
+from .shapes import conv_output_size, output_size_formula
 from .spec import CIFAR_DEPTHS, IMAGENET_DEPTHS
 from .views import downsampling_op, volume_journey
 
@@ -292,18 +292,19 @@ def _sides(shape) -> str:
     return fmt.spatial(shape)
 
 
+def _uneven(op: Op) -> list[tuple[str, int, int, int, int, int]]:
+    """(side name, size, kernel, stride, padding, dilation) for each side the op's stride does not divide."""
+    if op.kernel_size is None or op.stride is None or op.padding is None or len(op.input_shape) != 4:
+        return []
+    dil = op.dilation or (1, 1)
+    return [(name, op.input_shape[2 + a], op.kernel_size[a], op.stride[a], op.padding[a], dil[a])
+            for a, name in ((0, "height"), (1, "width")) if op.stride[a] > 1 and op.input_shape[2 + a] % op.stride[a]]
+
+
 def _arithmetic(op: Op) -> tuple[str, ...]:
     """The output-size formula for each side the stride does not divide exactly (odd inputs such as 197×311)."""
-    if op.kernel_size is None or op.stride is None or op.padding is None or len(op.input_shape) != 4:
-        return ()
-    dil = op.dilation or (1, 1)
-    out = []
-    for axis, name in ((0, "height"), (1, "width")):
-        size, stride = op.input_shape[2 + axis], op.stride[axis]
-        if stride > 1 and size % stride:
-            formula = output_size_formula(size, op.kernel_size[axis], stride, op.padding[axis], dil[axis])
-            out.append(f"{name} {size} at `{op.id}`: {formula}")
-    return tuple(out)
+    return tuple(f"{name} {size} at `{op.id}`: {output_size_formula(size, k, s, p, d)}"
+                 for name, size, k, s, p, d in _uneven(op))
 
 
 def _ratio(a: int, b: int) -> str:
@@ -584,12 +585,18 @@ def comparison_caption(comp: Comparison, trace: Trace) -> str:
 
 def rounding_note(trace: Trace) -> str | None:
     """Why odd sides end up where they do, only when some stride does not divide a side (e.g. 197×311)."""
-    if not any(leg.arithmetic for leg in journey(trace)):
+    cases = [(size, s, conv_output_size(size, k, s, p, d)) for o in trace.ops if o.path is not Path.SHORTCUT
+             for _, size, k, s, p, d in _uneven(o)]
+    if not cases:
         return None
-    return ("Some sides here do not divide by the stride, so PyTorch's size rule decides the result: "
-            "output = ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1, rounding down, which drops "
-            "the last rows or columns that no full window reaches. The arithmetic is shown under each step "
-            "where it applies.")
+    up = all(out == -(-size // s) for size, s, out in cases)
+    down = all(out == size // s for size, s, out in cases)
+    size, s, out = cases[0]
+    how = ("which here always rounds the halving up" if up else "which here always rounds the halving down"
+           if down else "which rounds the halving up in some places and down in others")
+    return (f"A side that the stride does not divide cannot be halved exactly ({size} / {s} is not whole). "
+            f"PyTorch's rule decides: output = ⌊(input + 2·padding − kernel) / stride⌋ + 1, {how} "
+            f"({size} → {out}). The arithmetic is shown under each step where it applies.")
 
 
 def layers_caption(trace: Trace) -> str:
