@@ -107,7 +107,7 @@ def test_odd_inputs_show_the_rounding(make_trace):
     arith = [a for leg in paper.journey(t) for a in leg.arithmetic]
     assert "height 197 at `conv1`: (197 + 2·3 − 7) / 2 + 1 = 99" in arith
     assert any(a.startswith("width 39 at `layer3.0.conv1`") and a.endswith("= 20") for a in arith)
-    assert paper.rounding_note(t) is not None
+    assert "rounds the halving up (197 → 99)" in paper.rounding_note(t)
     assert paper.rounding_note(make_trace(34, 224)) is None
 
 
