@@ -23,7 +23,6 @@ MODEL_KEYS = ("depth", "input", "layers", "block", "variant", "shortcut", "stem"
 FIGURE_KEYS = ("view", "level", "select", "caption", "alt", "width")
 OPTION_KEYS = MODEL_KEYS + FIGURE_KEYS
 CSS_CLASS = "resnet-viz"
-_VIEW_WORDS = {"volumes": "volumes", "graph": "graph"}
 
 
 @dataclass(frozen=True)
@@ -83,14 +82,15 @@ def alt_text(trace: Trace, *, view: str, level: str, select: str | None) -> str:
     """'resnet34, 224×224 input: volumes of block layer2.0' (for alt attributes and default captions)."""
     h, w = _sides(trace)
     what = f"{level} {select}" if select else "the whole network" if level == "network" else level
-    return f"{trace.model_name}, {h}×{w} input: {_VIEW_WORDS.get(view, view)} of {what}"
+    return f"{trace.model_name}, {h}×{w} input: {view} of {what}"
 
 
 # --- the drawing ----------------------------------------------------------------------------------
 def render_figure(trace: Trace, *, view: str = "volumes", level: str = "network", select: str | None = None) -> Figure:
     """Draw one diagram as SVG and name it by content (InvalidOption/MissingTool from diagrams pass through)."""
-    from .diagrams import diagram
+    from .diagrams import diagram, resolve
 
+    select = resolve(trace, level, select)  # 'conv4_x' → 'layer3'; the first block when none is named
     svg = diagram(trace, view=view, level=level, select=select, format="svg")
     if isinstance(svg, bytes):
         svg = svg.decode("utf-8")

@@ -160,3 +160,9 @@ def test_embedding_modules_do_not_import_torch():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
     assert r.returncode == 0, r.stderr
+
+
+def test_names_use_the_canonical_id(r34):
+    assert em.render_figure(r34, level="stage", select="conv4_x").filename.startswith("resnet34-224-volumes-stage-layer3-")
+    first = em.render_figure(r34, level="block")
+    assert first.filename.startswith("resnet34-224-volumes-block-layer1.0-") and first.alt.endswith("block layer1.0")
