@@ -2,7 +2,8 @@
 
 Golden files live in tests/golden/report/. After an intended change to the page, review the diff, then rewrite
 them with `pytest tests/test_report.py --update-goldens` and look at the result in a browser (test_browser.py
-saves screenshots into build/).
+saves screenshots into build/). The golden pages are rendered without diagrams (figures=False): the drawings
+have their own goldens (tests/golden/diagrams/), and test_diagrams_section checks how the page embeds them.
 """
 
 from __future__ import annotations
@@ -147,10 +148,36 @@ def test_resnet152_lists_hundreds_of_rows(make_trace):
 
 def test_goldens(make_trace, update_goldens):
     for name, trace in (("resnet18-224", make_trace(18, 224)), ("resnet18-cifar-32", make_trace(18, 32, stem="cifar"))):
-        files = report.report_files(trace, comparison=compared(make_trace, trace), use_dot=False)
+        files = report.report_files(trace, comparison=compared(make_trace, trace), figures=False)
         check_golden(f"report/{name}.html", files["index.html"], update_goldens)
         check_golden(f"report/{name}-table1.md", files["tables/table1.md"], update_goldens)
         check_golden(f"report/{name}-comparison.md", files["tables/comparison.md"], update_goldens)
+
+
+def test_diagrams_section(make_trace, r18_files):
+    """Volume drawings are inlined verbatim (network, stem, then stage by stage); graphs are linked files."""
+    diagrams = report._diagrams_module()
+    if diagrams is None:
+        pytest.skip("resnet_viz.diagrams is not part of this checkout")
+    t = make_trace(18, 224)
+    html = r18_files["index.html"]
+    figs = diagrams.standard_figures(t)
+    positions = []
+    for f in figs:
+        if f.view == "volumes":
+            svg = report._strip_prolog(diagrams.diagram(t, view=f.view, level=f.level, select=f.select))
+            assert svg in html, f.name
+            assert r18_files[f"diagrams/{f.name}.svg"]
+            positions.append((html.index(svg), f))
+        else:
+            assert f'href="diagrams/{f.name}.dot"' in html  # use_dot=False: the DOT source is linked
+            assert f"diagrams/{f.name}.dot" in r18_files
+    order = [f for _, f in sorted(positions, key=lambda p: p[0])]
+    assert order[0].level == "network"
+    places = [report._figure_place(t, f)[:2] for f in order]  # (network 0 | stem 1 | stage 2, stage index)
+    assert places == sorted(places)
+    assert {p[1] for p in places if p[0] == 2} == {s.index for s in t.stages}
+    assert html.index('id="diagrams"') < html.index('id="layers"')
 
 
 def test_cifar_stem_report_says_so(make_trace):
