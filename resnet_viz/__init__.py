@@ -22,6 +22,11 @@ _EXPORTS = {
     "build_model": "model",
     "trace": "trace",
     "trace_resnet": "trace",
+    "trace_network": "api",
+    "load_trace": "api",
+    "summary": "api",
+    "show": "notebook",
+    "diagram": "diagrams",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
