@@ -41,6 +41,16 @@ def depth(c: int) -> float:
     return DEPTH_MIN + _compress(c, DEPTH_PER_SQRT)
 
 
+ZOOM_TARGET, ZOOM_MAX = 90.0, 1.8
+
+
+def trace_zoom(trace: Trace) -> float:
+    """One scale for every drawing of a trace: small inputs (CIFAR's 32×32) are enlarged up to ×1.8 so that their
+    input face is as big as a 224×224 one; boxes stay comparable between the drawings of one network."""
+    c, h, w = chw(trace.input_shape)
+    return min(ZOOM_MAX, max(1.0, ZOOM_TARGET / side(max(h, w))))
+
+
 def chw(shape: tuple[int, ...]) -> tuple[int, int, int]:
     """(N, C, H, W) → (C, H, W); a vector (N, F) is drawn as a 1×1×F volume."""
     dims = shape[1:]
@@ -64,7 +74,10 @@ _NARROW = set("il.,:;'|!()[]ftjI/ ")
 _WIDE = set("mwMW%@")
 
 
-def text_width(s: str, size: float) -> float:
+BOLD = 1.1  # bold glyphs are about a tenth wider
+
+
+def text_width(s: str, size: float, bold: bool = False) -> float:
     """A generous estimate of the rendered width of `s` in a sans-serif font (DejaVu Sans is the widest common one)."""
     em = 0.0
     for ch in s:
@@ -76,7 +89,7 @@ def text_width(s: str, size: float) -> float:
             em += 0.72
         else:
             em += 0.64
-    return em * size
+    return em * size * (BOLD if bold else 1.0)
 
 
 @dataclass(frozen=True)
@@ -129,7 +142,7 @@ class Label:
 
     @property
     def text_w(self) -> float:
-        return max(text_width(s, self.size) for s in self.lines)
+        return max(text_width(s, self.size, self.is_bold(i)) for i, s in enumerate(self.lines))
 
     @property
     def bbox(self) -> Rect:
@@ -146,9 +159,11 @@ class Label:
 
 
 def _label_size(lines, size=TEXT_SIZE) -> tuple[float, float]:
+    """(w, h) of a pill for `lines`, as if the first line were bold (as it is in most labels)."""
     if not lines:
         return 0.0, 0.0
-    return max(text_width(s, size) for s in lines) + 2 * PAD_X, len(lines) * size * LINE_HEIGHT + 2 * PAD_Y
+    w = max(text_width(s, size, bold=i == 0) for i, s in enumerate(lines))
+    return w + 2 * PAD_X, len(lines) * size * LINE_HEIGHT + 2 * PAD_Y
 
 
 # --- drawn elements -------------------------------------------------------------------------------
@@ -580,7 +595,8 @@ def _shortcut_caption(sc: _Shortcut) -> tuple[str, ...]:
     return (name, *lines)
 
 
-def _finish(title: str, placed: _Placed, shortcuts=(), brackets=(), legend_kinds=(), kernels=()) -> Layout:
+def _finish(title: str, placed: _Placed, shortcuts=(), brackets=(), legend_kinds=(), kernels=(),
+            zoom: float = 1.0) -> Layout:
     """Add the arcs lane, brackets, legend and title around a placed row, then move it all onto the canvas."""
     cuboids, joins, arrows, labels = list(placed.cuboids), list(placed.joins), list(placed.arrows), list(placed.labels)
     by_key = {c.key: c for c in cuboids} | {j.key: j for j in joins}
@@ -590,7 +606,7 @@ def _finish(title: str, placed: _Placed, shortcuts=(), brackets=(), legend_kinds
         below = 0.0  # how far the lowest shortcut drawing reaches under the lane line
         for sc in shortcuts:
             if sc.steps:
-                w, h, dx, dy = box_size(sc.steps[-1].output_shape)
+                w, h, dx, dy = box_size(sc.steps[-1].output_shape, zoom)
                 below = max(below, h / 2 + BOX_LABEL_GAP + _label_size(("0",))[1])
         lane = main_top - ARC_CLEAR - below
         for sc in shortcuts:
@@ -601,7 +617,7 @@ def _finish(title: str, placed: _Placed, shortcuts=(), brackets=(), legend_kinds
             top = lane - ARROW_CLEAR
             if sc.steps:
                 unit = sc.steps[-1]
-                w, h, dx, dy = box_size(unit.output_shape)
+                w, h, dx, dy = box_size(unit.output_shape, zoom)
                 c = Cuboid(f"{sc.end}:shortcut", unit.output_shape, mid - (w + dx) / 2, lane - h / 2, w, h, dx, dy,
                            sc.colour)
                 cuboids.append(c)
@@ -697,7 +713,7 @@ def layout_op(trace: Trace, op: Op, *, title: str) -> Layout:
     ]
     # one op alone is drawn larger (the same zoom for both volumes keeps them comparable)
     biggest = max(max(box_size(op.input_shape)[:2]), max(box_size(op.output_shape)[:2]))
-    placed = _place_row(items, zoom=min(OP_ZOOM, max(1.0, OP_FACE / biggest)))
+    placed = _place_row(items, zoom=min(OP_ZOOM, max(trace_zoom(trace), OP_FACE / biggest)))
     src, dst = placed.cuboids
     kernel = _kernel(src, dst, op)
     if kernel is None:
@@ -740,9 +756,10 @@ def layout_block(trace: Trace, block: Block, *, title: str) -> Layout:
                                                                                   "block input"))]
     rest, sc = _block_items(trace, block, "in", out_lines=(fmt.volume(block.output_shape), "block output"))
     items += rest
-    placed = _place_row(items)
+    zoom = trace_zoom(trace)
     shortcuts = (sc,) if sc else ()
-    return _finish(title, placed, shortcuts, legend_kinds=tuple(dict.fromkeys(s.kind for s in shortcuts)))
+    return _finish(title, _place_row(items, zoom), shortcuts,
+                   legend_kinds=tuple(dict.fromkeys(s.kind for s in shortcuts)), zoom=zoom)
 
 
 def layout_stage(trace: Trace, stage: Stage, *, title: str) -> Layout:
@@ -763,14 +780,15 @@ def layout_stage(trace: Trace, stage: Stage, *, title: str) -> Layout:
         if len(run) > 1:
             spans.append((start, f"{b.id}:out", run))
         start = f"{b.id}:out"
-    placed = _place_row(items)
+    zoom = trace_zoom(trace)
+    placed = _place_row(items, zoom)
     brackets = []
     for left, right, run in spans:
         x1, x2 = placed.slots[left][1] + 4, placed.slots[right][1]
         brackets.append((x1, x2, (f"{fmt.TIMES}{fmt.thousands(len(run))} identical blocks",
                                   f"{run[0].id} … {run[-1].id}")))
     kinds = tuple(dict.fromkeys(sc.kind for sc in shortcuts))
-    return _finish(title, placed, shortcuts, brackets=brackets, legend_kinds=kinds)
+    return _finish(title, placed, shortcuts, brackets=brackets, legend_kinds=kinds, zoom=zoom)
 
 
 def _block_count(stage: Stage) -> str:
@@ -803,4 +821,4 @@ def layout_network(trace: Trace, *, title: str) -> Layout:
     for u in units(trace.ops_of(trace.head)):
         items.append(_GapSpec())
         items.append(_BoxSpec(u.lead.id, u.output_shape, op_colour(trace, u.lead), _step_lines(trace, u)))
-    return _finish(title, _place_row(items))
+    return _finish(title, _place_row(items, trace_zoom(trace)))

@@ -125,7 +125,7 @@ def _kernel(k: g.Kernel) -> str:
         f'<g stroke="{INK}" stroke-width="1.1" stroke-linejoin="round" fill="#ffffff" fill-opacity="0.6">'
         f'<polygon points="{_pts(top)}"/><polygon points="{_pts(side)}"/>'
         f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}"/></g>'
-        f'<g stroke="{INK_SOFT}" stroke-width="0.9" stroke-dasharray="3 2">{rays}</g>'
+        f'<g stroke="{LINE}" stroke-width="1.1" stroke-dasharray="4 2">{rays}</g>'
         f'<circle cx="{_n(k.tx)}" cy="{_n(k.ty)}" r="2.4" fill="#ffffff" stroke="{INK}" stroke-width="1"/>'
     )
 
@@ -160,7 +160,7 @@ def _label(lb: g.Label) -> str:
     anchor = "middle" if lb.anchor == "middle" else "start"
     parts = [
         f'<rect x="{_n(box.x)}" y="{_n(box.y)}" width="{_n(box.w)}" height="{_n(box.h)}" rx="4" fill="{PILL_FILL}" '
-        f'fill-opacity="0.92" stroke="{PILL_STROKE}" stroke-width="0.8"/>'
+        f'fill-opacity="0.9" stroke="{PILL_STROKE}" stroke-width="0.8"/>'
     ]
     for i, line in enumerate(lb.lines):
         base = box.y + g.PAD_Y + i * lb.line_height + lb.line_height / 2 + lb.size * 0.35
@@ -180,17 +180,19 @@ def svg(lay: g.Layout, *, prefix: str, title: str, desc: str) -> str:
         f'role="img" aria-labelledby="{prefix}-title {prefix}-desc" id="{prefix}" font-family={quoteattr(FONT)}>',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         f'<desc id="{prefix}-desc">{escape(desc)}</desc>',
-        f'<g id="{prefix}-shortcuts">' + "".join(_arc(a) for a in lay.arcs) + "</g>",
-        f'<g id="{prefix}-arrows">' + "".join(_arrow(a) for a in lay.arrows) + "</g>",
-        f'<g id="{prefix}-volumes">' + "".join(_cuboid(c) for c in lay.cuboids) + "</g>",
     ]
-    if lay.kernels:
-        out.append(f'<g id="{prefix}-kernels">' + "".join(_kernel(k) for k in lay.kernels) + "</g>")
-    if lay.joins:
-        out.append(f'<g id="{prefix}-adds">' + "".join(_join(j) for j in lay.joins) + "</g>")
-    if lay.brackets or lay.legend:
-        out.append(f'<g id="{prefix}-keys">' + "".join(_bracket(b) for b in lay.brackets)
-                   + "".join(_legend(le) for le in lay.legend) + "</g>")
-    out.append(f'<g id="{prefix}-labels">' + "".join(_label(lb) for lb in lay.all_labels()) + "</g>")
+
+    def group(name: str, parts: list[str]) -> None:
+        """One <g> per layer, one element per line (readable golden diffs)."""
+        if parts:
+            out.extend([f'<g id="{prefix}-{name}">', *parts, "</g>"])
+
+    group("shortcuts", [_arc(a) for a in lay.arcs])
+    group("arrows", [_arrow(a) for a in lay.arrows])
+    group("volumes", [_cuboid(c) for c in lay.cuboids])
+    group("kernels", [_kernel(k) for k in lay.kernels])
+    group("adds", [_join(j) for j in lay.joins])
+    group("keys", [_bracket(b) for b in lay.brackets] + [_legend(le) for le in lay.legend])
+    group("labels", [_label(lb) for lb in lay.all_labels()])
     out.append("</svg>")
     return "\n".join(out) + "\n"
