@@ -189,7 +189,8 @@ def _layer_sections(trace: Trace) -> list[dict]:
         block = None
         if g.block is not None:
             b = g.block
-            block = {"id": b.id, "title": f"{b.id} · {b.kind} block, {b.shortcut.value} shortcut",
+            shortcut = "zero-pad (option A)" if b.shortcut.value == "zeropad" else b.shortcut.value
+            block = {"id": b.id, "title": f"{b.id} · {b.kind} block, {shortcut} shortcut",
                      "shape": f"{fmt.volume(b.input_shape)} → {fmt.volume(b.output_shape)}"}
         current["blocks"].append({
             "block": block, "rows": [_row(trace, o, downs) for o in g.ops],
