@@ -124,11 +124,14 @@ def _describe(trace: Trace, level: str, sel: str | None) -> tuple[str, str]:
             steps = " and ".join(f"{u.lead.id} ({op_phrase(u.lead)})" for u in stem)
             parts.append(f"The stem, {steps}, takes the {v(trace.input_shape)} input to {v(stem[-1].output_shape)}.")
         if trace.stages:
+            shrinking = [s.id for s in trace.stages  # only what the trace shows: smaller and wider
+                         if s.output_shape[2:] < s.input_shape[2:] and s.output_shape[1] > s.input_shape[1]]
+            how = (f" ({', '.join(shrinking)} each shrinking the height and width while widening the channels)"
+                   if shrinking else "")
             parts.append(
                 f"Then {fmt.thousands(len(trace.stages))} stages of {kind} blocks reach "
-                f"{v(trace.stages[-1].output_shape)}, each later stage halving the height and width while it "
-                f"widens the channels; {', '.join(op_phrase(u.lead) for u in head)} give the "
-                f"{v(trace.ops[-1].output_shape)} outputs.")
+                f"{v(trace.stages[-1].output_shape)}{how}; {' and '.join(op_phrase(u.lead) for u in head)} give "
+                f"the {v(trace.ops[-1].output_shape)} outputs.")
         return title, " ".join(parts)
     if level == "stage":
         s = stage_by_id(trace, sel)
@@ -137,14 +140,17 @@ def _describe(trace: Trace, level: str, sel: str | None) -> tuple[str, str]:
                  f"{v(s.input_shape)} → {v(s.output_shape)}")
         first = s.blocks[0]
         _, _, sc = block_paths(trace, first)
-        caption = (f"{first.id} takes {v(first.input_shape)} to {v(first.output_shape)}, and "
+        change = (f"keeps {v(first.input_shape)}" if first.input_shape == first.output_shape
+                  else f"takes {v(first.input_shape)} to {v(first.output_shape)}")
+        caption = (f"{first.id} {change}, and "
                    f"{_shortcut_words(trace, first.shortcut, tuple(o for u in sc for o in u.ops))}.")
         if n > 1:
             rest = s.blocks[1:]
             kinds = {b.shortcut for b in rest}
             how = ("each adds its input unchanged (solid arcs)" if kinds == {ShortcutKind.IDENTITY}
                    else "each with its own shortcut")
-            caption += f" The other {fmt.thousands(len(rest))} keep {v(s.output_shape)}; {how}."
+            caption += (f" The other {fmt.thousands(len(rest))} block{'s' if len(rest) != 1 else ''} keep "
+                        f"{v(s.output_shape)}; {how}.")
         return title, caption
     if level == "block":
         b = block_by_id(trace, sel)
@@ -176,13 +182,15 @@ def _describe(trace: Trace, level: str, sel: str | None) -> tuple[str, str]:
                    f"{', '.join(op_lines(op)[1:])}: {v(op.input_shape)} → {v(op.output_shape)}"
                    f"{_conv_arithmetic(op)}, with no parameters.")
     elif op.kind is OpKind.ZEROPAD:
-        caption = (f"The option-A shortcut {op.id} subsamples with stride {fmt.scalar_pair(op.stride)} and pads "
-                   f"the missing channels with zeros: {v(op.input_shape)} → {v(op.output_shape)}, with no "
-                   f"parameters.")
+        how = (f"subsamples with stride {fmt.scalar_pair(op.stride)} and pads" if op.stride and max(op.stride) > 1
+               else "keeps every pixel and pads")
+        caption = (f"The option-A shortcut {op.id} {how} the missing channels with zeros: {v(op.input_shape)} → "
+                   f"{v(op.output_shape)}, with no parameters.")
     else:
-        where = "on the shortcut path" if op.path is Path.SHORTCUT else ""
-        caption = f"{op.id} ({op_phrase(op)}{', ' + where if where else ''}) maps {v(op.input_shape)} to " \
-                  f"{v(op.output_shape)}.{cost_text}"
+        phrase = op_phrase(op)
+        what = op.id if phrase.split(" ")[0] == op.id else f"{op.id} ({phrase})"
+        where = " on the shortcut path" if op.path is Path.SHORTCUT else ""
+        caption = f"{what}{where} maps {v(op.input_shape)} to {v(op.output_shape)}.{cost_text}"
     return title, caption
 
 

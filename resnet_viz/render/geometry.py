@@ -366,7 +366,7 @@ def op_lines(op: Op) -> tuple[str, ...]:
     elif op.kind is OpKind.ZEROPAD:
         c_in, c_out = fmt.channels(op.input_shape), fmt.channels(op.output_shape)
         return (
-            f"subsample, stride {fmt.scalar_pair(op.stride)}" if _stride(op) > 1 else "identity",
+            f"subsample, stride {fmt.scalar_pair(op.stride)}" if _stride(op) > 1 else "every pixel kept",
             f"pad channels {integer(c_in)} → {integer(c_out)}",
         )
     else:
