@@ -10,7 +10,9 @@ import pytest
 from conftest import require_tool
 from golden_util import check_golden
 
+from resnet_viz import diagrams
 from resnet_viz.diagrams import diagram, figure, standard_figures
+from resnet_viz.errors import InvalidOption, MissingTool
 from resnet_viz.render import volumes
 from resnet_viz.schema import Trace
 
@@ -129,3 +131,29 @@ def test_png_and_pdf_through_chromium(make_trace, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pdf = diagram(t, level="op", select="conv1", format="pdf")
     assert pdf[:5] == b"%PDF-"
+
+
+def test_raster_without_a_browser_is_missing_tool(make_trace, monkeypatch):
+    monkeypatch.setattr(diagrams, "_browser", lambda: None)
+    t = make_trace(18, 224)
+    for fmt in ("png", "pdf"):
+        with pytest.raises(MissingTool) as e:
+            diagram(t, level="op", format=fmt)
+        assert e.value.exit_code == 1 and "\n" not in str(e.value) and "chromium" in str(e.value)
+    assert diagram(t, level="op").startswith("<svg")  # svg needs nothing
+
+
+def test_bad_choices_name_what_is_valid(make_trace):
+    t = make_trace(18, 224)
+    cases = [
+        (dict(format="dot"), "format 'dot' is for graphs"),
+        (dict(format="gif"), "unknown format 'gif' (must be one of: svg, png, pdf, dot)"),
+        (dict(view="3d"), "unknown view '3d' (must be one of: volumes, graph)"),
+        (dict(level="layer"), "unknown level 'layer' (must be one of: network, stage, block, op)"),
+        (dict(level="stage", select="layer5"), "unknown stage 'layer5' (must be one of: layer1, layer2, layer3, layer4)"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(InvalidOption) as e:
+            diagram(t, **kwargs)
+        assert message in str(e.value) and e.value.exit_code == 2
+    assert figure(t, "volumes", "stage", "conv3_x").select == "layer2"  # the paper's name works too
