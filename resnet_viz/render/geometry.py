@@ -85,7 +85,9 @@ def text_width(s: str, size: float, bold: bool = False) -> float:
             em += 0.36
         elif ch in _WIDE:
             em += 0.92
-        elif ch.isupper() or ch in "⊕→…×":
+        elif ch == "×":
+            em += 0.78  # DejaVu Sans Bold's × is 0.84 em
+        elif ch.isupper() or ch in "⊕→…":
             em += 0.72
         else:
             em += 0.64
@@ -478,6 +480,7 @@ def producer_colour(trace: Trace, op: Op) -> Colour:
 
 # --- the row builder ------------------------------------------------------------------------------
 MIN_GAP = 34.0
+NETWORK_GAP = 24.0  # the network row's arrows carry no text
 GAP_MARGIN = 8.0
 ARROW_CLEAR = 5.0  # between the arrow line and the labels above / below it
 BOX_LABEL_GAP = 10.0
@@ -812,13 +815,13 @@ def layout_network(trace: Trace, *, title: str) -> Layout:
     """The whole journey: input, each stem step, one volume per stage, then the head's steps."""
     items: list = [_BoxSpec("input", trace.input_shape, INPUT, (fmt.volume(trace.input_shape), "input"))]
     for u in units(trace.ops_of(trace.stem)):
-        items.append(_GapSpec())
+        items.append(_GapSpec(min_width=NETWORK_GAP))
         items.append(_BoxSpec(u.lead.id, u.output_shape, op_colour(trace, u.lead), _step_lines(trace, u)))
     for s in trace.stages:
-        items.append(_GapSpec())
+        items.append(_GapSpec(min_width=NETWORK_GAP))
         items.append(_BoxSpec(s.id, s.output_shape, stage_colour(s.index),
                               (fmt.volume(s.output_shape), f"{s.id} · {s.paper_name}", _block_count(s))))
     for u in units(trace.ops_of(trace.head)):
-        items.append(_GapSpec())
+        items.append(_GapSpec(min_width=NETWORK_GAP))
         items.append(_BoxSpec(u.lead.id, u.output_shape, op_colour(trace, u.lead), _step_lines(trace, u)))
     return _finish(title, _place_row(items, trace_zoom(trace)))
