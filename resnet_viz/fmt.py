@@ -42,6 +42,11 @@ def scalar_pair(v: tuple[int, int] | None) -> str:
     return str(v[0]) if v[0] == v[1] else f"{v[0]}{TIMES}{v[1]}"
 
 
+def integer(n: int) -> str:
+    """A count written plainly, as the paper writes channels and classes: 2048, 1000."""
+    return str(int(n))
+
+
 def thousands(n: int) -> str:
     return f"{n:,}"
 
