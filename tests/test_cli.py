@@ -106,3 +106,21 @@ def test_cuda_request_without_gpu():
         pytest.skip("a GPU is present")
     r = run("summary", "--device", "cuda")
     assert r.returncode == 2 and "device 'cuda' is not available" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_summary_from_a_saved_trace(tmp_path):
+    saved = tmp_path / "t.json"
+    run("trace", "-d", "34", "--device", "meta", "-o", str(saved))
+    direct = run("summary", "-d", "34", "--device", "meta", "-f", "csv").stdout
+    assert run("summary", "--from", str(saved), "-f", "csv").stdout == direct
+    r = run("summary", "--from", str(saved), "--depth", "50")
+    assert r.returncode == 2 and "--from tabulates a saved trace; --depth cannot change it" in r.stderr
+    r = run("summary", "--from", str(tmp_path / "missing.json"))
+    assert r.returncode == 2 and "cannot read trace" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_command_modules_import_on_their_own():
+    for name in ("render", "diagram", "embed", "options"):
+        code = f"import sys, resnet_viz.commands.{name}; assert 'torch' not in sys.modules"
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr

@@ -7,24 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import model_options, trace_from_options
 from ..embed import FORMATS
-from ..errors import InvalidOption
-
-_MODEL_DEFAULTS = {"variant": "v1.5", "batch": 1, "device": "auto"}
-
-
-def _trace(model: dict, source: str | None):
-    """Trace the network the options name, or load --from (refusing options that would silently do nothing)."""
-    if source is None:
-        return trace_from_options(model)
-    given = [k for k, v in model.items() if v is not None and _MODEL_DEFAULTS.get(k) != v]
-    if given:
-        names = ", ".join("--" + k.replace("_", "-").replace("input-size", "input") for k in given)
-        raise InvalidOption(f"--from embeds a saved trace; {names} cannot change it (drop them, or drop --from)")
-    from ..api import load_trace
-
-    return load_trace(source)
+from .options import model_options, trace_from_options
 
 
 def _link_dir(out_dir: Path, relative_to: Path) -> str:
@@ -33,8 +17,7 @@ def _link_dir(out_dir: Path, relative_to: Path) -> str:
 
 
 @click.command("embed")
-@model_options
-@click.option("--from", "source", default=None, metavar="TRACE.json", help="Draw a trace written by `resnet-viz trace`.")
+@model_options(from_trace="embeds")
 @click.option("--view", default="volumes", show_default=True, help="volumes or graph (graph needs Graphviz dot).")
 @click.option("--level", default="network", show_default=True, help="network, stage, block or op.")
 @click.option("--select", default=None, metavar="ID", help="The stage, block or op to draw, e.g. layer2 or layer2.0.")
@@ -46,7 +29,7 @@ def _link_dir(out_dir: Path, relative_to: Path) -> str:
               type=click.Path(file_okay=False), help="Folder for the SVG (md, rst).")
 @click.option("--relative-to", default=".", show_default=True, metavar="DIR", type=click.Path(file_okay=False),
               help="Folder of the page the snippet goes into; the image path is written relative to it.")
-def embed(model, source, view, level, select, fmt_name, caption, alt, out_dir, relative_to):
+def embed(model, view, level, select, fmt_name, caption, alt, out_dir, relative_to):
     """A ready-to-paste Markdown, reStructuredText or HTML snippet of one diagram (snippet on stdout)."""
     from ..diagrams import LEVELS, VIEWS
     from ..embed import embed as make_snippet
@@ -57,7 +40,7 @@ def embed(model, source, view, level, select, fmt_name, caption, alt, out_dir, r
         raise choice("view", view, VIEWS)
     if level not in LEVELS:
         raise choice("level", level, LEVELS)
-    trace = _trace(model, source)
+    trace = trace_from_options(model)
     out = Path(out_dir)
     result = make_snippet(trace, format=fmt_name, view=view, level=level, select=select, caption=caption, alt=alt,
                           image_dir=_link_dir(out, Path(relative_to)))

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..cli import model_options, trace_from_options
 from ..errors import InvalidOption
-
-_MODEL_DEFAULTS = {"variant": "v1.5", "batch": 1, "device": "auto"}
-
-
-def _check_no_model_options(model: dict) -> None:
-    """--from renders a saved trace: options that pick or trace a network would silently do nothing."""
-    given = [k for k, v in model.items() if v is not None and _MODEL_DEFAULTS.get(k) != v]
-    if given:
-        names = ", ".join("--" + k.replace("_", "-").replace("input-size", "input") for k in given)
-        raise InvalidOption(f"--from renders a saved trace; {names} cannot change it (drop them, or drop --from)")
+from .options import model_options, trace_from_options
 
 
 def _parse_compare(value: str):
@@ -58,26 +48,18 @@ def comparison_traces(trace, compare: str, *, required: bool = True):
 
 
 @click.command()
-@model_options
+@model_options(from_trace="renders")
 @click.option("--output", "-o", default=None, metavar="DIR",
               help="Output folder. Default ./<model>-<H> or ./<model>-<H>x<W>, e.g. ./resnet34-224.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder that resnet-viz did not create.")
-@click.option("--from", "from_path", default=None, metavar="TRACE.json",
-              help="Render a trace saved by `resnet-viz trace` (no torch needed) instead of tracing.")
 @click.option("--compare", default="auto", show_default=True, metavar="auto|none|D,D,…",
               help="Depths for the side-by-side table: auto = 18–152, or 20–110 for the CIFAR family.")
-def render(model, output, force, from_path, compare):
+def render(model, output, force, compare):
     """Write a report folder: index.html (one self-contained page), trace.json, tables/ and diagrams/."""
     from ..report import default_output_dir, report_files, summary_lines, write_report
 
-    if from_path is not None:
-        _check_no_model_options(model)
-        from ..api import load_trace
-
-        trace = load_trace(from_path)
-    else:
-        trace = trace_from_options(model)
-    others = comparison_traces(trace, compare, required=from_path is None)
+    trace = trace_from_options(model)
+    others = comparison_traces(trace, compare, required=model["from_path"] is None)
     files = report_files(trace, comparison=others)
     out = output or default_output_dir(trace)
     write_report(files, out, force=force)
