@@ -39,7 +39,9 @@ def comparison_traces(trace, compare: str, *, required: bool = True):
 
     options = paper.comparison_options(trace)
     try:
-        return [trace_network(d, device="meta", **options) for d in depths]
+        # the rendered network is one of the depths: reuse its trace (equal to a meta trace) rather than trace it again
+        same = trace.model.depth if trace.input_shape[0] == 1 else None
+        return [trace if d == same else trace_network(d, device="meta", **options) for d in depths]
     except ModuleNotFoundError as e:
         if required or (e.name or "").split(".")[0] != "torch":
             raise
