@@ -83,7 +83,7 @@ def figure(trace: Trace, view: str = "volumes", level: str = "network", select: 
 
 # --- titles and captions (our own words, from the trace) ------------------------------------------
 def _shortcut_words(trace: Trace, kind: ShortcutKind, ops: tuple[Op, ...]) -> str:
-    from .render.geometry import op_phrase
+    from .render.steps import op_phrase
 
     if kind is ShortcutKind.IDENTITY:
         return "an identity shortcut (solid arc) adds the block's input unchanged"
@@ -108,7 +108,7 @@ def _conv_arithmetic(op: Op) -> str:
 
 
 def _describe(trace: Trace, level: str, sel: str | None) -> tuple[str, str]:
-    from .render.geometry import block_paths, op_lines, op_phrase, units
+    from .render.steps import block_paths, op_lines, op_phrase, units
 
     v = fmt.volume
     if level == "network":

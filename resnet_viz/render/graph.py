@@ -14,7 +14,7 @@ from .. import fmt
 from ..palette import HEAD, INPUT, STEM, Colour, stage_colour
 from ..schema import Block, Op, Section, ShortcutKind, Stage, Trace
 from ..views import block_by_id, stage_by_id
-from .geometry import Unit, block_paths, block_runs, op_phrase, units
+from .steps import Unit, block_paths, block_runs, op_phrase, units
 
 FONT = "Helvetica,Arial,sans-serif"
 EDGE = "#52606d"

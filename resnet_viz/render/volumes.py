@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 from ..schema import ShortcutKind, Trace
 from ..views import block_by_id, stage_by_id
 from . import geometry as g
+from . import levels
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif"
 INK = "#1f2933"  # text, inside light pills
@@ -30,13 +31,13 @@ def id_prefix(name: str) -> str:
 def layout(trace: Trace, *, level: str, select: str | None, title: str) -> g.Layout:
     """The geometry of one drawing; `select` is an already validated stage, block or op id."""
     if level == "network":
-        return g.layout_network(trace, title=title)
+        return levels.layout_network(trace, title=title)
     if level == "stage":
-        return g.layout_stage(trace, stage_by_id(trace, select), title=title)
+        return levels.layout_stage(trace, stage_by_id(trace, select), title=title)
     if level == "block":
-        return g.layout_block(trace, block_by_id(trace, select), title=title)
+        return levels.layout_block(trace, block_by_id(trace, select), title=title)
     if level == "op":
-        return g.layout_op(trace, trace.op(select), title=title)
+        return levels.layout_op(trace, trace.op(select), title=title)
     raise ValueError(f"unknown level {level!r}")
 
 
