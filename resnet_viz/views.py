@@ -72,6 +72,19 @@ def groups(trace: Trace) -> list[Group]:
     return [g for g in out if g.ops]
 
 
+def stem_parts(trace: Trace) -> tuple[list[Op], list[Op]]:
+    """Stem ops before the first max-pool (the paper's conv1) and the max-pool(s) (listed under conv2_x)."""
+    ops = trace.ops_of(trace.stem)
+    pools = [o for o in ops if o.kind is OpKind.MAXPOOL]
+    first_pool = ops.index(pools[0]) if pools else len(ops)
+    return list(ops[:first_pool]), pools
+
+
+def per_image(trace: Trace, n: int) -> int:
+    """A count for the traced batch (MACs, elementwise ops) divided by the batch size."""
+    return n // max(1, trace.input_shape[0])
+
+
 def stage_ops(trace: Trace, stage: Stage) -> tuple[Op, ...]:
     return trace.ops_of(i for b in stage.blocks for i in b.op_ids)
 

@@ -1,4 +1,4 @@
-"""Table 1, the side-by-side table, the volume journey and the explanations, checked against the paper."""
+"""Table 1 and the side-by-side table, checked against the paper."""
 
 from __future__ import annotations
 
@@ -81,54 +81,6 @@ def test_comparison_depths_follow_the_family(make_trace):
     assert paper.comparison_depths(make_trace(None, 224, layers="2,2")) == ()
     opts = paper.comparison_options(make_trace(18, 32, stem="cifar"))
     assert opts == {"input_size": (32, 32), "variant": "v1.5", "shortcut": "B", "stem": "cifar", "num_classes": 1000}
-
-
-def test_journey_is_the_papers_volume_sequence(make_trace):
-    chain = paper.journey_chain(make_trace(34, 224))
-    assert chain == ("224×224×3", "112×112×64", "56×56×64", "28×28×128", "14×14×256", "7×7×512", "1×1×512", "1000")
-    legs = paper.journey(make_trace(34, 224))
-    assert [leg.where for leg in legs] == ["conv1", "maxpool", "layer2.0", "layer3.0", "layer4.0", "avgpool", "fc"]
-    assert legs[2].change == "stride 2 · channels ×2"
-    assert "`layer2.0.conv1`" in legs[2].why and "projects" in legs[2].why
-    assert all(leg.arithmetic == () for leg in legs)  # 224 halves exactly everywhere
-
-
-def test_journey_of_a_bottleneck_net_shows_the_expansion(make_trace):
-    legs = paper.journey(make_trace(50, 224))
-    first = next(leg for leg in legs if leg.where == "layer1.0")
-    assert (first.before, first.after, first.change) == ("56×56×64", "56×56×256", "channels ×4")
-    assert "`layer1.0.conv3`" in first.why
-
-
-def test_odd_inputs_show_the_rounding(make_trace):
-    t = make_trace(34, (197, 311))
-    chain = paper.journey_chain(t)
-    assert chain[:3] == ("197×311×3", "99×156×64", "50×78×64")
-    arith = [a for leg in paper.journey(t) for a in leg.arithmetic]
-    assert "height 197 at `conv1`: (197 + 2·3 − 7) / 2 + 1 = 99" in arith
-    assert any(a.startswith("width 39 at `layer3.0.conv1`") and a.endswith("= 20") for a in arith)
-    assert "rounds the halving up (197 → 99)" in paper.rounding_note(t)
-    assert paper.rounding_note(make_trace(34, 224)) is None
-
-
-def test_cifar_explanations_say_the_right_thing(make_trace):
-    notes = {n.key: n.text for n in paper.explanations(make_trace(56, 32))}
-    assert "no max-pool" in notes["stem"] and "3×3, stride 1" in notes["stem"]
-    assert "option A" in notes["shortcuts"] and "zeros" in notes["shortcuts"] and "no parameters" in notes["shortcuts"]
-    assert "projection" not in notes["shortcuts"].replace("instead of a projection", "")
-    assert "16 channels of zeros" in notes["shortcuts"]
-
-
-def test_imagenet_explanations(make_trace):
-    notes = {n.key: n.text for n in paper.explanations(make_trace(34, 224))}
-    assert "`maxpool`" in notes["stem"] and "4-fold" in notes["stem"]
-    assert "projection shortcut" in notes["shortcuts"] and "`layer2.0.downsample.0`" in notes["shortcuts"]
-    assert "exactly even" in notes["halving"]  # every non-downsampling block costs the same
-    assert "2 × MACs" in notes["counting"]
-    c = {n.key: n.text for n in paper.explanations(make_trace(18, 224, shortcut="C"))}
-    assert "option C" in c["shortcuts"]
-    b = {n.key: n.text for n in paper.explanations(make_trace(50, 224))}
-    assert b["blocks"].startswith("A bottleneck block") and "v1.5" in b["blocks"]
 
 
 def test_custom_layers_are_described_without_a_comparison(make_trace):

@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 import jinja2
 from markupsafe import Markup, escape
 
-from .. import fmt, palette, paper
+from .. import explain, fmt, journey, palette, paper
 from ..schema import Op, OpKind, Path, Section, Trace
 from ..views import downsampling_op, groups, paper_name, shrinks
 
@@ -212,7 +212,7 @@ def _row_band(key: str, stage_index: int | None) -> str:
     return {"conv1": "band-stem", "head": "band-head"}.get(key, "")
 
 
-def _leg_band(leg: paper.Leg) -> str:
+def _leg_band(leg: journey.Leg) -> str:
     if leg.stage_index is not None:
         return _band(Section.STAGE, leg.stage_index)
     return f"band-{leg.section}"
@@ -278,12 +278,12 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None,
         "comparison": comparison,
         "comparison_rows": _comparison(comparison) if comparison is not None else [],
         "comparison_caption": paper.comparison_caption(comparison, trace) if comparison is not None else "",
-        "chain": paper.journey_chain(trace),
-        "legs": [{"leg": leg, "band": _leg_band(leg)} for leg in paper.journey(trace)],
-        "journey_caption": paper.journey_caption(trace),
-        "rounding": paper.rounding_note(trace),
-        "layers_caption": paper.layers_caption(trace),
-        "notes": paper.explanations(trace),
+        "chain": journey.journey_chain(trace),
+        "legs": [{"leg": leg, "band": _leg_band(leg)} for leg in journey.journey(trace)],
+        "journey_caption": journey.journey_caption(trace),
+        "rounding": journey.rounding_note(trace),
+        "layers_caption": explain.layers_caption(trace),
+        "notes": explain.explanations(trace),
         "figures": list(figures),
         "figure_groups": _figure_groups(figures),
         "links": list(links),
