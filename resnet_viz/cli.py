@@ -12,6 +12,7 @@ import click
 from . import __version__
 from .commands.diagram import diagram
 from .commands.embed import embed
+from .commands.gallery import gallery
 from .commands.options import emit, model_options, trace_from_options, use_color
 from .commands.render import render
 from .errors import ResnetVizError
@@ -76,5 +77,5 @@ def trace_cmd(model, output):
     emit(trace_from_options(model).to_json(), output)
 
 
-for _command in (render, diagram, embed):
+for _command in (render, diagram, embed, gallery):
     main.add_command(_command)
