@@ -296,11 +296,16 @@ def diagram_files(trace: Trace, *, use_dot: bool | None = None) -> dict[str, str
     if use_dot is None:
         use_dot = dot_available()
     files: dict[str, str | bytes] = {}
+    graphs: list[str] = []
     for fig in standard_figures(trace):
         if fig.view == "volumes":
             files[f"{fig.name}.svg"] = render_figure(trace, fig, "svg")
         else:
             files[f"{fig.name}.dot"] = render_figure(trace, fig, "dot")
-            if use_dot:
-                files[f"{fig.name}.svg"] = render_figure(trace, fig, "svg")
+            graphs.append(fig.name)
+    if use_dot:
+        from .render.graph import run_dot_many
+
+        drawn = run_dot_many([files[f"{name}.dot"] for name in graphs], "svg")
+        files.update({f"{name}.svg": svg.decode("utf-8") for name, svg in zip(graphs, drawn, strict=True)})
     return files
