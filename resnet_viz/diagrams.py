@@ -7,6 +7,7 @@ SVG/PNG/PDF) and a headless Chromium (volume PNG/PDF) are external, and only for
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from . import fmt
@@ -292,20 +293,21 @@ def standard_figures(trace: Trace) -> tuple[Figure, ...]:
 
 
 def diagram_files(trace: Trace, *, use_dot: bool | None = None) -> dict[str, str | bytes]:
-    """Relative path → content for every standard figure: volume SVGs, DOT sources, and graph SVGs when dot runs."""
+    """Relative path → content for every standard figure: volume SVGs, DOT sources, and graph SVGs when dot runs.
+
+    The `dot` processes start first and run while the volume drawings are made in this process.
+    """
     if use_dot is None:
         use_dot = dot_available()
-    files: dict[str, str | bytes] = {}
-    graphs: list[str] = []
-    for fig in standard_figures(trace):
-        if fig.view == "volumes":
-            files[f"{fig.name}.svg"] = render_figure(trace, fig, "svg")
-        else:
-            files[f"{fig.name}.dot"] = render_figure(trace, fig, "dot")
-            graphs.append(fig.name)
-    if use_dot:
-        from .render.graph import run_dot_many
+    figures = standard_figures(trace)
+    sources = {f"{fig.name}.dot": render_figure(trace, fig, "dot") for fig in figures if fig.view == "graph"}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        from .render.graph import run_dot
 
-        drawn = run_dot_many([files[f"{name}.dot"] for name in graphs], "svg")
-        files.update({f"{name}.svg": svg.decode("utf-8") for name, svg in zip(graphs, drawn, strict=True)})
-    return files
+        drawing = {rel[: -len(".dot")] + ".svg": pool.submit(run_dot, src, "svg") for rel, src in sources.items()} \
+            if use_dot else {}
+        files: dict[str, str | bytes] = {f"{fig.name}.svg": render_figure(trace, fig, "svg")
+                                         for fig in figures if fig.view == "volumes"}
+        files.update(sources)
+        files.update({rel: job.result().decode("utf-8") for rel, job in drawing.items()})
+    return {rel: files[rel] for rel in sorted(files)}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from resnet_viz import explain as paper  # these tests were written against paper.*, where the notes used to live
+from resnet_viz import explain
 
 
 def test_cifar_explanations_say_the_right_thing(make_trace):
-    notes = {n.key: n.text for n in paper.explanations(make_trace(56, 32))}
+    notes = {n.key: n.text for n in explain.explanations(make_trace(56, 32))}
     assert "no max-pool" in notes["stem"] and "3×3, stride 1" in notes["stem"]
     assert "option A" in notes["shortcuts"] and "zeros" in notes["shortcuts"] and "no parameters" in notes["shortcuts"]
     assert "projection" not in notes["shortcuts"].replace("instead of a projection", "")
@@ -14,12 +14,12 @@ def test_cifar_explanations_say_the_right_thing(make_trace):
 
 
 def test_imagenet_explanations(make_trace):
-    notes = {n.key: n.text for n in paper.explanations(make_trace(34, 224))}
+    notes = {n.key: n.text for n in explain.explanations(make_trace(34, 224))}
     assert "`maxpool`" in notes["stem"] and "4-fold" in notes["stem"]
     assert "projection shortcut" in notes["shortcuts"] and "`layer2.0.downsample.0`" in notes["shortcuts"]
     assert "exactly even" in notes["halving"]  # every non-downsampling block costs the same
     assert "2 × MACs" in notes["counting"]
-    c = {n.key: n.text for n in paper.explanations(make_trace(18, 224, shortcut="C"))}
+    c = {n.key: n.text for n in explain.explanations(make_trace(18, 224, shortcut="C"))}
     assert "option C" in c["shortcuts"]
-    b = {n.key: n.text for n in paper.explanations(make_trace(50, 224))}
+    b = {n.key: n.text for n in explain.explanations(make_trace(50, 224))}
     assert b["blocks"].startswith("A bottleneck block") and "v1.5" in b["blocks"]

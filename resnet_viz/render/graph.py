@@ -26,15 +26,6 @@ def run_dot(source: str, format: str) -> bytes:
     return graphviz.pipe("dot", format, source.encode("utf-8"))
 
 
-def run_dot_many(sources: list[str], format: str, *, workers: int = 4) -> list[bytes]:
-    """Draw several graphs with `dot` processes running side by side (a report has ~20 graphs; one process
-    per graph keeps the bytes exactly those of run_dot, which `dot -O` over several files does not)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda source: run_dot(source, format), sources))
-
-
 def _prefix(name: str) -> str:
     return "rv-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
 
