@@ -75,7 +75,8 @@ Nested page
 
 
 def sphinx_build(src: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sphinx", *args, str(src), str(out)], capture_output=True, text=True)
+    # -N: no colour codes in the log we search (Sphinx colours it under CI=true even when piped)
+    return subprocess.run([sys.executable, "-m", "sphinx", "-N", *args, str(src), str(out)], capture_output=True, text=True)
 
 
 def make_project(root: Path, extensions, pages: dict[str, str]) -> Path:
