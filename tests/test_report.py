@@ -370,3 +370,23 @@ def test_compare_option(make_trace):
     assert comparison_traces(make_trace(None, 224, layers="2,2"), "auto") is None
     with pytest.raises(InvalidOption, match="--compare"):
         comparison_traces(t, "deep")
+
+
+def test_render_without_graphviz_says_so_once(tmp_path):
+    """No `dot` on PATH: every drawing that needs no binary is written, graphs as .dot, and one line says why."""
+    import os
+    import subprocess
+    import sys
+
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "python").symlink_to(sys.executable)
+    out = tmp_path / "r18"
+    r = subprocess.run([str(bare / "python"), "-m", "resnet_viz", "render", "-d", "18", "--device", "meta",
+                        "--compare", "none", "-o", str(out)], capture_output=True, text=True,
+                       env={**os.environ, "PATH": str(bare)})
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("\n") == 1 and "Graphviz `dot` is not on PATH (install it: apt install graphviz" in r.stderr
+    diagrams = sorted(p.name for p in (out / "diagrams").iterdir())
+    assert "graph-network.dot" in diagrams and "graph-network.svg" not in diagrams
+    assert "volumes-network.svg" in diagrams and (out / "index.html").is_file()

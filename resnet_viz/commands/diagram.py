@@ -51,8 +51,9 @@ def diagram(model, view, level, select, fmt_name, output):
     from ..diagrams import diagram as draw
 
     if view == "graph" and fmt_name == "dot" and not chosen:
-        click.echo("resnet-viz: note: Graphviz `dot` is not on PATH, so this is the DOT source "
-                   "(install graphviz to get svg)", err=True)
+        from ..diagrams import DOT_HINT
+
+        click.echo(f"resnet-viz: note: {DOT_HINT}; this is the DOT source", err=True)
     result = draw(trace, view=view, level=level, select=select, format=fmt_name)
     if isinstance(result, str):
         emit(result, output)

@@ -67,3 +67,7 @@ def render(model, output, force, compare):
     write_report(files, out, force=force)
     for line in summary_lines(files, out):
         click.echo(line)
+    from ..diagrams import DOT_HINT, dot_available
+
+    if not dot_available():
+        click.echo(f"resnet-viz: note: {DOT_HINT}; graphs were written as .dot sources only", err=True)
