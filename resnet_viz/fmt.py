@@ -28,7 +28,7 @@ def channels(shape: Shape) -> int:
     return shape[1] if len(shape) >= 2 else shape[0]
 
 
-def pair(v: tuple[int, int] | None, *, square: bool = True) -> str:
+def pair(v: tuple[int, int] | None) -> str:
     """(7, 7) → '7×7'; None → ''."""
     if v is None:
         return ""

@@ -23,7 +23,6 @@ BLOCKS = ("basic", "bottleneck")
 VARIANTS = ("v1.5", "v1")
 SHORTCUTS = ("A", "B", "C")
 STEMS = ("imagenet", "cifar")
-FAMILIES = ("imagenet", "cifar")
 MAX_STAGES = 8
 MAX_BLOCKS_PER_STAGE = 1000
 

@@ -1,4 +1,4 @@
-"""One click command per module, registered on `resnet_viz.cli.main` at the end of cli.py.
+"""One click command per module; cli.py imports and registers them on `resnet_viz.cli.main`.
 
 Modules here import only click and resnet_viz's torch-free modules at import time.
 """
