@@ -390,3 +390,16 @@ def test_render_without_graphviz_says_so_once(tmp_path):
     diagrams = sorted(p.name for p in (out / "diagrams").iterdir())
     assert "graph-network.dot" in diagrams and "graph-network.svg" not in diagrams
     assert "volumes-network.svg" in diagrams and (out / "index.html").is_file()
+
+
+def test_every_scroll_box_is_a_labelled_keyboard_stop(make_trace):
+    """Sideways-scrolling boxes must be reachable by keyboard and say what they hold (WCAG 2.1.1, 4.1.2)."""
+    import re
+
+    from resnet_viz.report import report_files
+
+    page = report_files(make_trace(18, 224), figures=True, use_dot=False)["index.html"]
+    boxes = re.findall(r'<div class="(?:scroll-x[^"]*|svg)"[^>]*>', page)
+    assert len(boxes) > 10
+    for tag in boxes:
+        assert 'tabindex="0"' in tag and ("aria-label=" in tag or "aria-labelledby=" in tag), tag
