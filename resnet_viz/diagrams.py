@@ -6,6 +6,7 @@ SVG/PNG/PDF) and a headless Chromium (volume PNG/PDF) are external, and only for
 
 from __future__ import annotations
 
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -196,6 +197,14 @@ def _describe(trace: Trace, level: str, sel: str | None) -> tuple[str, str]:
 
 
 # --- drawing --------------------------------------------------------------------------------------
+_PROLOG = re.compile(r"\A.*?(?=<svg[\s>])", re.S)
+
+
+def strip_prolog(svg: str) -> str:
+    """The SVG element alone: the XML declaration, DOCTYPE and comments `dot` writes first do not belong in HTML."""
+    return _PROLOG.sub("", svg, count=1)
+
+
 def dot_available() -> bool:
     """Whether Graphviz's `dot` is on PATH (graph SVG/PNG/PDF need it; DOT source does not)."""
     return shutil.which("dot") is not None

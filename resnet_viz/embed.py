@@ -98,12 +98,11 @@ def render_figure(trace: Trace, *, view: str = "volumes", level: str = "network"
     return Figure(svg=svg, filename=f"{stem}-{content_hash(svg)}.svg", alt=alt_text(trace, view=view, level=level, select=select))
 
 
-_PROLOG = re.compile(r"\A.*?(?=<svg[\s>])", re.S)
-
-
 def inline_svg(svg: str) -> str:
     """The SVG fit for an HTML page: no XML declaration, DOCTYPE or comments before <svg>; scales to its column."""
-    body = _PROLOG.sub("", svg, count=1).strip()
+    from .diagrams import strip_prolog
+
+    body = strip_prolog(svg).strip()
     head = re.match(r"<svg[^>]*>", body)
     if head and " style=" not in head.group(0):
         body = body[:4] + ' style="max-width:100%;height:auto"' + body[4:]

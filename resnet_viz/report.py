@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from . import fmt, paper
+from . import diagrams, fmt, paper
 from .errors import InvalidOption
 from .files import prepare_output_dir, safe_name, write_atomic
 from .schema import Trace
@@ -42,23 +41,6 @@ def table_files(trace: Trace, comparison: paper.Comparison | None = None) -> dic
     return files
 
 
-def _diagrams_module():
-    """resnet_viz.diagrams when this installation has it (import errors inside it are not hidden)."""
-    if importlib.util.find_spec(f"{__package__}.diagrams") is None:
-        return None
-    from . import diagrams
-
-    return diagrams
-
-
-def _strip_prolog(svg: str) -> str:
-    """An SVG file's XML declaration and doctype do not belong inside an HTML page."""
-    text = svg.lstrip()
-    while text.startswith("<?") or text.startswith("<!DOCTYPE"):
-        text = text[text.index(">") + 1:].lstrip()
-    return text
-
-
 def _figure_place(trace: Trace, fig) -> tuple[int, int, int, str, int | None]:
     """Sort key and group of a figure: the network first, then the stem, then each stage in order."""
     from .views import block_by_id, stage_by_id
@@ -79,23 +61,20 @@ def _figure_place(trace: Trace, fig) -> tuple[int, int, int, str, int | None]:
 
 
 def diagram_parts(trace: Trace, *, use_dot: bool | None = None):
-    """(files under diagrams/, volume figures to inline, links to the graphs) from resnet_viz.diagrams."""
+    """(files under diagrams/, volume figures to inline, links to the graphs)."""
     from markupsafe import Markup
 
     from .render.html import InlineFigure, Link
 
-    diagrams = _diagrams_module()
-    if diagrams is None:
-        return {}, (), ()
     files = {f"diagrams/{PurePosixPath(rel)}": data
              for rel, data in diagrams.diagram_files(trace, use_dot=use_dot).items()}
     figs = diagrams.standard_figures(trace)
     figures = []
     for f in sorted((f for f in figs if f.view == "volumes"), key=lambda f: _figure_place(trace, f)[:3]):
-        svg = diagrams.diagram(trace, view=f.view, level=f.level, select=f.select, format="svg")
+        svg = files[f"diagrams/{f.name}.svg"]  # drawn once, by diagram_files
         _, _, _, group, stage_index = _figure_place(trace, f)
         figures.append(InlineFigure(anchor=f"figure-{safe_name(f.name)}", title=f.title, caption=f.caption,
-                                    svg=Markup(_strip_prolog(svg)), level=f.level, group=group,
+                                    svg=Markup(diagrams.strip_prolog(svg)), level=f.level, group=group,
                                     stage_index=stage_index))
     links = []
     for f in figs:

@@ -95,8 +95,7 @@ def test_report_in_chromium(browser, reports, name, scheme):
             assert page.locator(sel).first.is_visible(), sel
         if name != "resnet56-32" or page.locator("#depths").count():
             assert page.locator("#depths table").is_visible()
-        if report._diagrams_module() is not None:
-            assert page.locator("#diagrams svg").first.is_visible()
+        assert page.locator("#diagrams svg").first.is_visible()
         bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
         fg = page.evaluate("getComputedStyle(document.body).color")
         assert (luminance(bg) < 0.2 < luminance(fg)) if scheme == "dark" else (luminance(bg) > 0.8 > luminance(fg))

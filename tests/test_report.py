@@ -50,8 +50,7 @@ def test_folder_contents(make_trace, r18_files):
     tables = sorted(k for k in r18_files if k.startswith("tables/"))
     assert tables == [f"tables/{n}.{e}" for n in ("comparison", "layers", "table1") for e in ("csv", "md")]
     assert all(isinstance(v, str) for k, v in r18_files.items() if k.startswith("tables/"))
-    if report._diagrams_module() is not None:
-        assert "diagrams/volumes-network.svg" in r18_files
+    assert "diagrams/volumes-network.svg" in r18_files
 
 
 def test_no_comparison_for_custom_nets(make_trace):
@@ -133,9 +132,8 @@ def test_page_has_every_part(make_trace, r18_files):
     assert "<li>112×112×64</li>" in html
     assert html.count('<tr class="op ') == len(t.ops)
     assert "↓ stride 2" in html and "projection" in html
-    if report._diagrams_module() is not None:
-        assert 'id="diagrams"' in html and "<svg" in html
-        assert 'href="diagrams/graph-network' in html  # graphs are linked, not inlined
+    assert 'id="diagrams"' in html and "<svg" in html
+    assert 'href="diagrams/graph-network' in html  # graphs are linked, not inlined
 
 
 def test_resnet152_lists_hundreds_of_rows(make_trace):
@@ -156,16 +154,15 @@ def test_goldens(make_trace, update_goldens):
 
 def test_diagrams_section(make_trace, r18_files):
     """Volume drawings are inlined verbatim (network, stem, then stage by stage); graphs are linked files."""
-    diagrams = report._diagrams_module()
-    if diagrams is None:
-        pytest.skip("resnet_viz.diagrams is not part of this checkout")
+    from resnet_viz import diagrams
+
     t = make_trace(18, 224)
     html = r18_files["index.html"]
     figs = diagrams.standard_figures(t)
     positions = []
     for f in figs:
         if f.view == "volumes":
-            svg = report._strip_prolog(diagrams.diagram(t, view=f.view, level=f.level, select=f.select))
+            svg = diagrams.strip_prolog(diagrams.diagram(t, view=f.view, level=f.level, select=f.select))
             assert svg in html, f.name
             assert r18_files[f"diagrams/{f.name}.svg"]
             positions.append((html.index(svg), f))
