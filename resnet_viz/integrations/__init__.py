@@ -1,0 +1,1 @@
+"""Routes into other tools: doc snippets, Jupyter, Sphinx and MkDocs."""
