@@ -2,8 +2,9 @@
 
 Op ids and labels may come from a saved trace, so nothing reaches DOT unquoted: there are no HTML-like `<…>`
 labels, no ports, no keywords, and only attribute names a layout needs (nothing that links or reads files:
-no URL, href, image, imagepath, shapefile, fontpath, target). Text is plain; a line break in a label comes from
-passing a sequence of lines (or a newline in the text), never from DOT escapes inside it.
+no URL, href, image, imagepath, shapefile, fontpath, target). Text (label, xlabel, headlabel, taillabel, id) is
+plain: a line break in a label comes from passing a sequence of lines (or a newline in the text), never from DOT
+escapes inside it. Every other value is a name, number, colour or style, and is refused if it looks like more.
 """
 
 from __future__ import annotations
