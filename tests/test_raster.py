@@ -3,10 +3,12 @@ and when it fails the message gives the line that explains why, not its launcher
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
 import struct
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -135,6 +137,34 @@ def test_svg_to_with_real_chromium_of_dots_own_svg() -> None:
     svg = raster.run_dot(small_source(), "svg").decode()
     w, h = raster._size(svg)
     assert png_size(raster.svg_to(svg, "png")) == (2 * w, 2 * h)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_svg_to_fetches_nothing(fmt: str) -> None:
+    """An SVG that asks for an image, a stylesheet and a script from a local server: Chromium requests none of them."""
+    require_tool("chromium", "browser")
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        svg = TINY.replace("</svg>", f'<image href="{base}/image.png" width="9" height="9"/>'
+                                     f'<style>@import url("{base}/style.css");</style>'
+                                     f'<script>fetch("{base}/script");new Image().src="{base}/img2"</script></svg>')
+        out = raster.svg_to(svg, fmt)
+        server.shutdown()
+    assert out.startswith(MAGIC[fmt])
+    assert requests == []
 
 
 def test_svg_to_unknown_format() -> None:
