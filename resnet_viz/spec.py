@@ -124,17 +124,22 @@ def resnet_spec(
     *,
     layers: str | tuple[int, ...] | list[int] | None = None,
     block: str | None = None,
-    variant: str = "v1.5",
+    variant: str | None = None,
     shortcut: str | None = None,
     stem: str | None = None,
     num_classes: int | None = None,
     widths: tuple[int, ...] | None = None,
+    arch: str | None = None,
+    groups: int | None = None,
+    width_per_group: int | None = None,
+    preact: bool = False,
 ) -> NetworkSpec:
     """Resolve user options into a NetworkSpec, or raise InvalidOption naming what is valid.
 
     Depths 18–152 are the paper's ImageNet nets; 20, 32, … 1202 its CIFAR-10 family (6n+2).
     `layers` (+ `block`) describes a custom net with the ImageNet widths.
     """
+    variant = variant or "v1.5"
     _check("variant", variant, VARIANTS)
     if shortcut is not None:
         shortcut = str(shortcut).upper()

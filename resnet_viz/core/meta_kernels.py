@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from .shapes import conv_output_size, pool_output_size
+from ..shapes import conv_output_size, pool_output_size
 
 
 def _pair(v) -> tuple[int, int]:
