@@ -393,6 +393,25 @@ def test_stale_entry_that_became_a_link_is_kept_and_not_followed(tmp_path):
     assert (out / "b.txt").is_symlink() and outside.read_text() == "same bytes"
 
 
+def test_planted_manifest_fifo_or_link_is_not_read(tmp_path):
+    out, outside = tmp_path / "out", tmp_path / "outside.txt"
+    outside.write_text("bait")
+    out.mkdir()
+    (out / MARKER).touch()
+    (out / "bait.txt").write_text("bait")
+    (out / "list.txt").write_text(f"{sha(b'bait')}  bait.txt\n")
+    (out / MANIFEST).symlink_to("list.txt")
+    write_folder({"a.txt": "a"}, out)
+    assert (out / "bait.txt").exists() and not (out / MANIFEST).is_symlink()
+    (out / MANIFEST).unlink()
+    os.mkfifo(out / MANIFEST)
+    worker = threading.Thread(target=write_folder, args=({"a.txt": "a"}, out), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "reading a FIFO manifest must not wait for a writer"
+    assert (out / MANIFEST).is_file()
+
+
 def test_interrupted_run_leaves_a_manifest_of_old_and_new_files(tmp_path, monkeypatch):
     out = tmp_path / "out"
     write_folder({"a.txt": "a1", "b.txt": "b1"}, out)
@@ -468,6 +487,13 @@ def test_output_folder_given_as_a_link_is_resolved_once(tmp_path):
     written = write_folder({"b.txt": "b", "a/c.txt": "c"}, tmp_path / "link")
     assert written == [tmp_path / "link" / "a/c.txt", tmp_path / "link" / "b.txt"]
     assert (tmp_path / "link").is_symlink() and set(tree(tmp_path / "real")) == {MARKER, MANIFEST, "a/c.txt", "b.txt"}
+
+
+def test_output_folder_below_a_file_is_one_line(tmp_path):
+    (tmp_path / "plain").write_text("a file")
+    with pytest.raises(OutputError) as err:
+        write_folder({"a.txt": "a"}, tmp_path / "plain" / "out")
+    assert one_line(err) == f"cannot write '{tmp_path}/plain/out': Not a directory"
 
 
 def test_dangling_link_as_output_folder_is_refused(tmp_path):

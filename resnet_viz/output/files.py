@@ -31,7 +31,7 @@ _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _MARKER_TEXT = b"This folder was written by resnet-viz; it may overwrite the files in it.\n"
 _HEX = re.compile(r"[0-9a-f]{64}")
-PathArg = str | os.PathLike[str]
+_PathArg = str | os.PathLike[str]
 
 
 def shown(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
@@ -40,10 +40,10 @@ def shown(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in os.fsdecode(path))
 
 
-def _fail(path: str, err: OSError) -> OutputError:
-    """The one phrasing of a failed write; EEXIST only comes from making a folder where something else is."""
+def _fail(path: str, err: OSError, verb: str = "write") -> OutputError:
+    """The one phrasing of a failed step; EEXIST only comes from making a folder where something else is."""
     reason = "a file or a broken link is in the way of a folder" if err.errno == errno.EEXIST else err.strerror
-    return OutputError(f"cannot write '{shown(path)}': {shown(reason or str(err))}")
+    return OutputError(f"cannot {verb} '{shown(path)}': {shown(reason or str(err))}")
 
 
 def _checked_path(path: object) -> str:
@@ -150,17 +150,17 @@ def _target(given: str) -> str:
         st = None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise OutputError(f"cannot write '{shown(given)}': it is a folder (must be a file)")
-    if Path(given).is_symlink():
-        return os.path.realpath(given)  # a dangling link creates its target, as `echo > link` would
     parent, name = os.path.split(given)
     if name in ("", ".", ".."):
         raise OutputError(f"cannot write '{shown(given)}': it does not name a file")
+    if Path(given).is_symlink():
+        return os.path.realpath(given)  # a dangling link creates its target, as `echo > link` would
     if st is None and parent:
         Path(parent).mkdir(parents=True, exist_ok=True)
     return given
 
 
-def write_file(path: PathArg, data: str | bytes) -> Path:
+def write_file(path: _PathArg, data: str | bytes) -> Path:
     """Write `data` to the file `path` names (`-o FILE`) so that it behaves like `cat > FILE`, only atomic.
 
     A device or FIFO is written through, a link keeps being a link (its final target changes), a regular file is
@@ -179,16 +179,15 @@ def write_file(path: PathArg, data: str | bytes) -> Path:
                 st: os.stat_result | None = os.stat(name, dir_fd=dfd, follow_symlinks=False)
             except FileNotFoundError:
                 st = None
-            if st is not None and stat.S_ISDIR(st.st_mode):
-                raise OutputError(f"cannot write '{shown(given)}': it is a folder (must be a file)")
-            if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISLNK(st.st_mode):
-                _write_through(dfd, name, raw)  # device, FIFO, socket: no temp file, and it may block on a FIFO
-            elif st is not None and stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+            kind = stat.S_IFMT(st.st_mode) if st is not None else None
+            if kind in (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK):
+                _write_through(dfd, name, raw)  # no temp file; interruptible, as a FIFO may wait for its reader
+            elif kind == stat.S_IFREG and st is not None and st.st_nlink > 1:
                 with _uninterrupted():
-                    _write_through(dfd, name, raw)
+                    _write_through(dfd, name, raw)  # other names of this file must see the new bytes too
             else:
                 _clear_own_temps(dfd, name)
-                _replace(dfd, name, raw, st if st is not None and stat.S_ISREG(st.st_mode) else None)
+                _replace(dfd, name, raw, st if kind == stat.S_IFREG else None)  # a racing link is replaced
         finally:
             os.close(dfd)
     except OutputError:
@@ -276,7 +275,7 @@ class _Folder:
     def shown(self, parts: Iterable[str]) -> str:
         return shown(Path(self.path, *parts))
 
-    def failure(self, parts: tuple[str, ...], err: OSError) -> OutputError:
+    def failure(self, parts: tuple[str, ...], err: OSError, verb: str = "write") -> OutputError:
         """The error for a failed step; a vanished output folder is named as such (we never recreate it)."""
         try:
             here = os.fstat(self.root)
@@ -285,12 +284,13 @@ class _Folder:
             vanished = True
         if vanished:
             return OutputError(f"output folder '{shown(self.path)}' disappeared during the run (not recreated)")
-        return _fail(str(Path(self.path, *parts)), err)
+        return _fail(str(Path(self.path, *parts)), err, verb)
 
-    def folder(self, parts: tuple[str, ...], *, create: bool) -> int | None:
-        """The fd of folder root/parts, made if missing when `create`; None (or, creating, an error) for a link."""
+    def parent(self, parts: tuple[str, ...], *, create: bool) -> int | None:
+        """The fd of the folder holding root/parts, made if missing when `create`; a link on the way gives None
+        (or, when creating, an error naming it)."""
         fd = self.root
-        for i, name in enumerate(parts, 1):
+        for i, name in enumerate(parts[:-1], 1):
             if parts[:i] in self.fds:
                 fd = self.fds[parts[:i]]
                 continue
@@ -312,7 +312,7 @@ class _Folder:
     def put(self, rel: str, raw: bytes) -> None:
         parts = tuple(rel.split("/"))
         try:
-            fd = self.folder(parts[:-1], create=True)
+            fd = self.parent(parts, create=True)
             assert fd is not None
             _replace(fd, parts[-1], raw)
         except OutputError:
@@ -338,29 +338,30 @@ class _Folder:
     def remove_if_ours(self, rel: str, digests: set[str]) -> bool:
         """Unlink root/rel only if it is a regular file (reached without links) whose bytes hash to a recorded value."""
         parts = tuple(rel.split("/"))
-        fd = self.folder(parts[:-1], create=False)
-        if fd is None:
-            return False
         try:
-            if not stat.S_ISREG(os.stat(parts[-1], dir_fd=fd, follow_symlinks=False).st_mode):
+            fd = self.parent(parts, create=False)
+            if fd is None or not stat.S_ISREG(os.stat(parts[-1], dir_fd=fd, follow_symlinks=False).st_mode):
                 return False
             sha = hashlib.sha256()
             for chunk in _chunks(fd, parts[-1]):
                 sha.update(chunk)
         except OSError:
-            return False  # gone or unreadable: keep whatever is there
+            return False  # gone, unreadable or unreachable: keep whatever is there
         if sha.hexdigest() not in digests:
             return False  # edited by the user, or a forged manifest entry
-        os.unlink(parts[-1], dir_fd=fd)
+        try:
+            os.unlink(parts[-1], dir_fd=fd)
+        except OSError as err:
+            raise self.failure(parts, err, "remove") from err
         return True
 
     def prune(self, removed: Iterable[str]) -> None:
         """Remove folders the removals left empty, deepest first; rmdir never follows a link, never the root."""
         dirs = {tuple(rel.split("/"))[:i] for rel in removed for i in range(1, rel.count("/") + 1)}
         for parts in sorted(dirs, key=len, reverse=True):
-            fd = self.folder(parts[:-1], create=False)
-            if fd is not None:
-                with suppress(OSError):
+            with suppress(OSError):  # not empty (or not ours to open): it stays
+                fd = self.parent(parts, create=False)
+                if fd is not None:
                     os.rmdir(parts[-1], dir_fd=fd)
 
 
@@ -392,7 +393,7 @@ def _open_output(out: str, force: bool) -> tuple[int, bool]:
     return root, ours
 
 
-def write_folder(files: Mapping[str, str | bytes], out_dir: PathArg, *, force: bool = False,
+def write_folder(files: Mapping[str, str | bytes], out_dir: _PathArg, *, force: bool = False,
                  owned: Callable[[str], bool] = lambda rel: True) -> list[Path]:
     """Write a whole output folder: relative POSIX paths → content. Returns out_dir/rel for each, sorted.
 
@@ -417,14 +418,8 @@ def write_folder(files: Mapping[str, str | bytes], out_dir: PathArg, *, force: b
         folder.put(MANIFEST, _manifest([(r, d) for r, ds in old.items() for d in ds] + list(digests.items())))
         for rel in sorted(new):
             folder.put(rel, new[rel])
-        try:
-            removed = [rel for rel in sorted(old.keys() - new.keys())
-                       if owned(rel) and folder.remove_if_ours(rel, old[rel])]
-            folder.prune(removed)
-        except OutputError:
-            raise
-        except OSError as err:
-            raise folder.failure((), err) from err
+        stale = sorted(old.keys() - new.keys())
+        folder.prune([rel for rel in stale if owned(rel) and folder.remove_if_ours(rel, old[rel])])
         folder.put(MANIFEST, _manifest(digests.items()))
     finally:
         folder.close()
