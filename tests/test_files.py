@@ -553,6 +553,22 @@ def test_output_folder_deleted_between_two_writes_is_an_error_and_not_recreated(
     assert not out.exists()
 
 
+def test_sub_folder_deleted_mid_run_is_named_and_not_recreated(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    real = files._replace
+
+    def replace_then_delete(dfd, name, raw, like=None):
+        real(dfd, name, raw, like)
+        if name == "a.md":
+            shutil.rmtree(out / "tables")
+
+    monkeypatch.setattr(files, "_replace", replace_then_delete)
+    with pytest.raises(OutputError) as err:
+        write_folder({"tables/a.md": "a", "tables/b.md": "b"}, out)
+    assert one_line(err) == f"folder '{out}/tables' disappeared during the run (not recreated)"
+    assert not (out / "tables").exists()
+
+
 # --- determinism --------------------------------------------------------------------------------------------------
 
 

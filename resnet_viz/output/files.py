@@ -276,7 +276,7 @@ class _Folder:
         return shown(Path(self.path, *parts))
 
     def failure(self, parts: tuple[str, ...], err: OSError, verb: str = "write") -> OutputError:
-        """The error for a failed step; a vanished output folder is named as such (we never recreate it)."""
+        """The error for a failed step; a folder deleted meanwhile is named as such (we never recreate it)."""
         try:
             here = os.fstat(self.root)
             vanished = here.st_nlink == 0 or not os.path.samestat(here, Path(self.path).stat())
@@ -284,6 +284,9 @@ class _Folder:
             vanished = True
         if vanished:
             return OutputError(f"output folder '{shown(self.path)}' disappeared during the run (not recreated)")
+        with suppress(KeyError, OSError):
+            if os.fstat(self.fds[parts[:-1]]).st_nlink == 0:
+                return OutputError(f"folder '{self.shown(parts[:-1])}' disappeared during the run (not recreated)")
         return _fail(str(Path(self.path, *parts)), err, verb)
 
     def parent(self, parts: tuple[str, ...], *, create: bool) -> int | None:
