@@ -446,7 +446,7 @@ def resnet_spec(
     )
 
 
-_SIZE = re.compile(r"^\s*(\d+)\s*(?:[x×X*,]\s*(\d+)\s*)?$")
+_SIZE = re.compile(r"^\s*([0-9]+)\s*(?:[x×X*,]\s*([0-9]+)\s*)?$")  # ASCII digits only, as --layers
 MAX_SIDE = 16384
 
 
@@ -464,6 +464,8 @@ def parse_input_size(value: str | int | tuple[int, int] | list[int]) -> tuple[in
         m = _SIZE.match(str(value))
         if not m:
             raise InvalidOption(f"invalid input size {str(value)!r} (must be a side like 224 or HxW like 197x311)")
+        if max(len(g) for g in m.groups() if g is not None) > 9:  # int() refuses very long digit strings
+            raise InvalidOption(f"invalid input size {_brief(str(value))} (each side must be 1 to {MAX_SIDE} pixels)")
         h = int(m.group(1))
         w = int(m.group(2)) if m.group(2) is not None else h
     if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
