@@ -82,6 +82,7 @@ class _Recorder:
     pending: list[list[tuple[int, int, Volume]]] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     saving: int | None = None  # bytes saved for backward by the op now running (None: no op, or not measuring)
+    own: bool = False  # while our hooks read tensors: those reads are not the model's ops
 
     def volume(self, t: torch.Tensor) -> Volume:
         shape = tuple(int(s) for s in t.shape)
@@ -145,13 +146,22 @@ class _Recorder:
     def pre(self, module: nn.Module, args: tuple) -> None:
         self.stack.append(module)
         if id(module) in self.leaves or id(module) in self.opaque:
+            self.own = True  # our own tensor reads (t.shape) pass through the mode untouched
             self.pending.append(self.refs(args))
             self.starts.append(len(self.ops))
+            self.own = False
             self.begin()
 
     def post(self, module: nn.Module, args: tuple, result: Any) -> None:
         seconds = self.elapsed() if id(module) in self.leaves else 0.0
         self.stack.pop()
+        self.own = True
+        try:
+            self._post(module, args, result, seconds)
+        finally:
+            self.own = False
+
+    def _post(self, module: nn.Module, args: tuple, result: Any, seconds: float) -> None:
         if id(module) in self.opaque:
             self._opaque(module, args, result)
             return
@@ -189,12 +199,21 @@ class _Recorder:
 
     # --- functional ops inside containers ---
     def call(self, func: Any, args: tuple, kwargs: dict, run: Any) -> Any:
-        if self.in_leaf():
+        if self.own or self.in_leaf():
             return run()
+        self.own = True
         refs = self.refs((args, kwargs))
+        self.own = False
         self.begin()
         result = run()
         seconds = self.elapsed()
+        self.own = True
+        try:
+            return self._functional(func, args, kwargs, refs, result, seconds)
+        finally:
+            self.own = False
+
+    def _functional(self, func: Any, args: tuple, kwargs: dict, refs: list, result: Any, seconds: float) -> Any:
         outs = list(tensors(result))
         first = next(tensors(args), None)
         if not refs or not outs or func in PASS_THROUGH or (
