@@ -103,7 +103,10 @@ def module_geometry(module: nn.Module, kind: OpKind, source: Volume, output: Vol
     if isinstance(m, nn.AvgPool2d):
         return _pool(m.kernel_size, m.stride, m.padding, 1, m.ceil_mode)
     if kind is OpKind.ZEROPAD:
-        return {"stride": pair(m.stride)}
+        return {"kernel_size": (1, 1), "stride": pair(m.stride), "padding": (0, 0), "dilation": (1, 1)}
+    if kind is OpKind.PAD:
+        p = m.padding  # (left, right, top, bottom)
+        return {"padding": (int(p[2]), int(p[0]))}
     return {}
 
 
@@ -133,6 +136,27 @@ def _f_adaptive(args: tuple, kwargs: dict, source: Volume, output: Volume) -> Ge
     return _adaptive(source, output)
 
 
+def _f_slice(args: tuple, kwargs: dict, source: Volume, output: Volume) -> Geometry:
+    """`x[:, :, ::2, ::2]`: a subsampling with that step and no padding (the option-A shortcut's first half)."""
+    index = args[1] if len(args) > 1 else None
+    if not source.is_map or not isinstance(index, tuple) or len(index) != 4:
+        return {}
+    steps = []
+    for item in index[2:]:
+        if not isinstance(item, slice) or item.start not in (None, 0) or item.stop is not None:
+            return {}
+        steps.append(item.step or 1)
+    return {"kernel_size": (1, 1), "stride": (steps[0], steps[1]), "padding": (0, 0), "dilation": (1, 1)}
+
+
+def _f_pad(args: tuple, kwargs: dict, source: Volume, output: Volume) -> Geometry:
+    """F.pad's leading spatial zeros (top, left): where the padded map starts relative to the input."""
+    pad = _arg(args, kwargs, 1, "pad")
+    if not source.is_map or not isinstance(pad, (tuple, list)) or len(pad) < 4:
+        return {"padding": (0, 0)} if isinstance(pad, (tuple, list)) and len(pad) < 3 else {}
+    return {"padding": (int(pad[2]), int(pad[0]))}
+
+
 def _f_mean(args: tuple, kwargs: dict, source: Volume, output: Volume) -> Geometry:
     return _adaptive(source, Volume((source.channels, 1, 1))) if source.is_map else {}
 
@@ -149,8 +173,9 @@ FUNCTIONS: dict[Callable, tuple[str, OpKind, GeometryOf | None]] = {
     **{f: ("reshape", OpKind.RESHAPE, None) for f in (
         torch.reshape, _T.reshape, _T.view, torch.squeeze, _T.squeeze, torch.unsqueeze, _T.unsqueeze,
         torch.permute, _T.permute, torch.transpose, _T.transpose)},
-    **{f: ("slice", OpKind.SLICE, None) for f in (_T.__getitem__, torch.narrow, _T.narrow, torch.chunk, _T.chunk,
-                                                   torch.split, _T.split)},
+    _T.__getitem__: ("slice", OpKind.SLICE, _f_slice),
+    **{f: ("slice", OpKind.SLICE, None) for f in (torch.narrow, _T.narrow, torch.chunk, _T.chunk, torch.split,
+                                                   _T.split)},
     **{f: ("relu", OpKind.RELU, None) for f in (torch.relu, torch.relu_, _T.relu, _T.relu_, F.relu)},
     **{f: (getattr(f, "__name__", "activation").strip("_"), OpKind.ACTIVATION, None) for f in (
         torch.sigmoid, _T.sigmoid, _T.sigmoid_, F.sigmoid, F.hardsigmoid, F.silu, F.gelu, F.relu6, F.hardswish,
@@ -162,7 +187,7 @@ FUNCTIONS: dict[Callable, tuple[str, OpKind, GeometryOf | None]] = {
     **{f: ("avg_pool", OpKind.AVGPOOL, _f_avg_pool) for f in (F.avg_pool2d, torch._C._nn.avg_pool2d)},
     **{f: ("avg_pool", OpKind.AVGPOOL, _f_adaptive) for f in (F.adaptive_avg_pool2d,)},
     **{f: ("max_pool", OpKind.MAXPOOL, _f_adaptive) for f in (F.adaptive_max_pool2d,)},
-    **{f: ("pad", OpKind.PAD, None) for f in (F.pad, torch.constant_pad_nd)},
+    **{f: ("pad", OpKind.PAD, _f_pad) for f in (F.pad, torch.constant_pad_nd)},
     **{f: ("dropout", OpKind.DROPOUT, None) for f in (F.dropout, torch.dropout, F.dropout2d)},
 }
 MEANS = frozenset({torch.mean, _T.mean})
