@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from .schema import Shape
+from .schema import Volume
 
 TIMES = "×"
 
 
-def volume(shape: Shape, *, batch: bool = True) -> str:
-    """(N, C, H, W) → '112×112×64' (H×W×C, the paper's order); (N, F) → '1000'."""
-    dims = shape[1:] if batch else shape
-    if len(dims) == 3:
-        c, h, w = dims
-        return f"{h}{TIMES}{w}{TIMES}{c}"
-    return TIMES.join(str(d) for d in dims)
+def volume(v: Volume) -> str:
+    """(C, H, W) → '112×112×64' (H×W×C, the paper's order); a vector → '1000'."""
+    if v.is_map:
+        return f"{v.height}{TIMES}{v.width}{TIMES}{v.channels}"
+    return TIMES.join(str(d) for d in v.dims) or "1"
 
 
-def spatial(shape: Shape, *, batch: bool = True) -> str:
-    """(N, C, H, W) → '112×112'; vectors → '1×1'."""
-    dims = shape[1:] if batch else shape
-    if len(dims) == 3:
-        return f"{dims[1]}{TIMES}{dims[2]}"
-    return f"1{TIMES}1"
+def spatial(v: Volume) -> str:
+    """'112×112' for a map; '1×1' for a vector (it has no extent left)."""
+    return f"{v.height}{TIMES}{v.width}"
 
 
-def channels(shape: Shape) -> int:
-    return shape[1] if len(shape) >= 2 else shape[0]
+def size(v: Volume) -> str:
+    """H×W for a map, the volume for anything else (a per-layer table's size column)."""
+    return spatial(v) if v.is_map else volume(v)
 
 
 def pair(v: tuple[int, int] | None) -> str:
@@ -51,25 +47,33 @@ def thousands(n: int) -> str:
     return f"{n:,}"
 
 
+def ordinal(n: int) -> str:
+    """3 → '3rd', 11 → '11th'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 _UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 
 
-def compact(n: int, digits: int = 2) -> str:
+def compact(n: int | float, digits: int = 2) -> str:
     """3_663_761_408 → '3.66 G'; 9408 → '9.41 k'; 0 → '0'."""
     for scale, unit in _UNITS:
         if abs(n) >= scale:
             return f"{n / scale:.{digits}f} {unit}"
-    return str(n)
+    return f"{n:.{digits}f}".rstrip("0").rstrip(".") if isinstance(n, float) else str(n)
 
 
-def paper_power(n: int) -> str:
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def paper_power(n: int | float) -> str:
     """3_663_761_408 → '3.7×10⁹', written the way the paper's FLOPs row writes it."""
     if n == 0:
         return "0"
-    exp = len(str(abs(n))) - 1
+    exp = len(str(int(abs(n)))) - 1
     exp -= exp % 3 if exp >= 3 else exp
-    sup = str(exp).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-    return f"{n / 10**exp:.1f}{TIMES}10{sup}"
+    return f"{n / 10**exp:.1f}{TIMES}10{str(exp).translate(_SUPERSCRIPT)}"
 
 
 def bytes_(n: int) -> str:
@@ -80,6 +84,14 @@ def bytes_(n: int) -> str:
     return f"{n} B"
 
 
-def input_size(shape: Shape) -> str:
-    """(1, 3, 224, 224) → '224×224×3'."""
-    return volume(shape)
+def percent(x: float, *, signed: bool = False) -> str:
+    """0.0184 → '1.8 %' ('+1.8 %' when signed)."""
+    return f"{x * 100:+.1f} %" if signed else f"{x * 100:.1f} %"
+
+
+def milliseconds(ms: float) -> str:
+    """12.345 → '12.3 ms'; 0.0123 → '12.3 µs'."""
+    if ms < 1:
+        return f"{ms * 1000:.1f} µs"
+    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+

@@ -30,13 +30,26 @@ def pool_output_size(
     return out
 
 
-def output_size_formula(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> str:
-    """The arithmetic as a sentence fragment, e.g. '⌊(197 + 2·3 − 7) / 2⌋ + 1 = 99'."""
-    out = conv_output_size(size, kernel, stride, padding, dilation)
-    k = dilation * (kernel - 1) + 1  # the effective (dilated) kernel extent
-    exact = (size + 2 * padding - dilation * (kernel - 1) - 1) % stride == 0
-    body = f"({size} + 2·{padding} − {k}) / {stride}"
-    return f"{body} + 1 = {out}" if exact else f"⌊{body}⌋ + 1 = {out}"
+FORMULA = "⌊(H + 2p − d(k−1) − 1) / s⌋ + 1"
+
+
+def output_size_formula(size: int, kernel: int, stride: int, padding: int, dilation: int = 1,
+                        ceil_mode: bool = False) -> str:
+    """PyTorch's size rule with the numbers put in: '⌊(197 + 2·3 − 1·(7−1) − 1) / 2⌋ + 1 = 99'.
+
+    ceil_mode pools round up (⌈…⌉) and drop a last window that would start in the padding; both are shown.
+    """
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = pool_output_size(size, kernel, stride, padding, dilation, ceil_mode) if ceil_mode else \
+        conv_output_size(size, kernel, stride, padding, dilation)
+    body = f"({size} + 2·{padding} − {dilation}·({kernel}−1) − 1) / {stride}"
+    if span % stride == 0:
+        text = f"{body} + 1"
+    else:
+        text = f"⌈{body}⌉ + 1" if ceil_mode else f"⌊{body}⌋ + 1"
+    if ceil_mode and out != (span + stride - 1) // stride + 1:
+        text += " − 1 (the last window would start in the padding)"
+    return f"{text} = {out}"
 
 
 def is_floor_rounded(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> bool:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from .. import fmt
-from ..schema import Op, Trace
-from ..views import Group, groups, paper_name
-
-FORMATS = ("text", "md", "csv", "json")
+from ..options import TableFormat, parse_choice
+from ..schema import Section, Trace
+from ..views.groups import Group, groups
+from ..views.layers import LayerRow, layer_rows
+from ..views.words import block_name, plural, shortcut_name
+from .latex import layers_latex
 
 # (key, header, align) of the columns shared by text and Markdown.
 COLUMNS = (
     ("op", "Op", "<"),
     ("kind", "Kind", "<"),
+    ("in", "In ch", ">"),
     ("output", "Output H×W×C", ">"),
     ("kernel", "Kernel", ">"),
     ("stride", "Stride", ">"),
@@ -25,12 +29,17 @@ COLUMNS = (
 )
 
 
-def _cells(op: Op) -> dict[str, str]:
+def _cells(row: LayerRow) -> dict[str, str]:
+    op = row.op
+    kernel = fmt.pair(op.kernel_size)
+    if op.groups and op.groups > 1:
+        kernel += f" g={op.groups}"
     return {
         "op": op.id,
         "kind": op.kind.value,
-        "output": fmt.volume(op.output_shape),
-        "kernel": fmt.pair(op.kernel_size),
+        "in": fmt.integer(op.input.channels),
+        "output": fmt.volume(op.output),
+        "kernel": kernel,
         "stride": fmt.scalar_pair(op.stride),
         "padding": fmt.scalar_pair(op.padding),
         "params": fmt.thousands(op.params) if op.params else "–",
@@ -38,35 +47,45 @@ def _cells(op: Op) -> dict[str, str]:
     }
 
 
-def _group_title(trace: Trace, g: Group) -> str:
+def group_title(g: Group) -> str:
     if g.block is not None:
         b = g.block
-        return f"{b.id} · {b.kind} block, {b.shortcut.value} shortcut · {fmt.volume(b.input_shape)} → {fmt.volume(b.output_shape)}"
-    return "stem (conv1)" if g.section.value == "stem" else "head"
+        return (f"{b.id} · {block_name(b.kind, b.preact)} block, {shortcut_name(b.shortcut)} shortcut · "
+                f"{fmt.volume(b.input)} → {fmt.volume(b.output)}")
+    return {Section.STEM: "stem", Section.HEAD: "head", Section.PLAIN: "all ops (no residual block found)",
+            Section.UNPLACED: "not placed in stem, stages or head"}[g.section] + (
+        " (conv1)" if g.section is Section.STEM and g.ops and g.ops[0].kind.value == "conv" else "")
 
 
-def _stage_title(g: Group) -> str:
+def stage_title(g: Group) -> str:
+    assert g.stage is not None
     s = g.stage
-    return f"{s.paper_name} · {s.id} · {len(s.blocks)} blocks · output {fmt.volume(s.output_shape)}"
+    paper = f"{s.paper_name} · " if s.paper_name else ""
+    return f"{paper}{s.id} · {plural(len(s.blocks), 'block')} · output {fmt.volume(s.output)}"
 
 
-def _footer(trace: Trace) -> list[str]:
-    t = trace.totals
+def footer(trace: Trace) -> list[str]:
+    t, n = trace.totals, trace.batch
+    per = "" if n == 1 else f" for the batch of {n} ({fmt.compact(t.macs // n)} per image)"
     lines = [
         f"params {fmt.thousands(t.params)} (trainable {fmt.thousands(t.trainable_params)}, "
         f"non-trainable {fmt.thousands(t.non_trainable_params)})",
-        f"multiply-adds (MACs) {fmt.thousands(t.macs)} = {fmt.compact(t.macs)}  ·  FLOPs = 2 × MACs = {fmt.compact(2 * t.macs)}",
-        f"elementwise ops (bn, relu, add, pools; not in MACs) {fmt.compact(t.elementwise_ops)}",
+        f"multiply-adds (MACs) {fmt.thousands(t.macs)} = {fmt.compact(t.macs)}{per}  ·  FLOPs = 2 × MACs",
+        f"elementwise ops (norm, activations, add, pools; not in MACs) {fmt.compact(t.elementwise_ops)}",
         f"activations {fmt.compact(t.activation_elements)} elements = {fmt.bytes_(t.activation_bytes)} ({trace.dtype})"
         f"  ·  weights {fmt.bytes_(t.param_bytes)}",
+        f"traced on {trace.provenance.device or 'an unknown device'}"
+        + (f" ({trace.provenance.note})" if trace.provenance.note else ""),
     ]
     if trace.uncounted:
         lines.append(f"not counted (unknown op kinds): {', '.join(trace.uncounted)}")
+    if trace.unplaced:
+        lines.append(f"not placed in stem, stages or head: {', '.join(trace.unplaced)}")
     return lines
 
 
-def _header(trace: Trace) -> str:
-    return f"{trace.model_name} · input {fmt.input_size(trace.input_shape)} · batch {trace.input_shape[0]}"
+def header(trace: Trace) -> str:
+    return f"{trace.model_name} · input {fmt.volume(trace.input)} · batch {trace.batch}"
 
 
 def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
@@ -74,8 +93,9 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
     def style(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
-    rows = [(g, _cells(o)) for g in groups(trace) for o in g.ops]
-    widths = {k: max(len(h), *(len(c[k]) for _, c in rows)) for k, h, _ in COLUMNS}
+    rows = layer_rows(trace)
+    cells = [_cells(r) for r in rows]
+    widths = {k: max(len(h), *(len(c[k]) for c in cells)) for k, h, _ in COLUMNS}
     widths["op"] = max(widths["op"] + 4, 20)  # ops sit 4 columns in, under their block
     gap = 1
     total = sum(widths.values()) + gap * (len(COLUMNS) - 1)
@@ -83,11 +103,10 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
         widths["op"] = max(12, widths["op"] - (total - width))
         total = sum(widths.values()) + gap * (len(COLUMNS) - 1)
 
-    def line(cells: dict[str, str], indent: int = 0) -> str:
+    def line(values: dict[str, str], indent: int = 0) -> str:
         parts = []
         for key, _, align in COLUMNS:
-            text = cells[key]
-            w = widths[key]
+            text, w = values[key], widths[key]
             if key == "op":
                 text = " " * indent + text
                 if len(text) > w:
@@ -95,23 +114,21 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
             parts.append(f"{text:{align}{w}}")
         return (" " * gap).join(parts).rstrip()
 
-    out = [style(_header(trace), "1"), ""]
-    out.append(style(line({k: h for k, h, _ in COLUMNS}), "1"))
-    out.append("─" * total)
-    current_stage = None
+    by_id = {r.op.id: c for r, c in zip(rows, cells, strict=True)}
+    out = [style(header(trace), "1"), "", style(line({k: h for k, h, _ in COLUMNS}), "1"), "─" * total]
+    current = None
     for g in groups(trace):
-        if g.stage is not None and g.stage is not current_stage:
-            current_stage = g.stage
-            out.append(style(_stage_title(g), "1;36"))
+        if g.stage is not None and g.stage is not current:
+            current = g.stage
+            out.append(style(stage_title(g), "1;36"))
         elif g.stage is None:
-            current_stage = None
-        subtotal = f"params {fmt.thousands(g.params)} · MACs {fmt.compact(g.macs)}"
-        out.append(style(f"  {_group_title(trace, g)}", "2") if g.block else style(_group_title(trace, g), "1;36"))
+            current = None
+        out.append(style(f"  {group_title(g)}", "2") if g.block else style(group_title(g), "1;36"))
         for op in g.ops:
-            out.append(line(_cells(op), indent=4 if g.block else 2))
-        out.append(style(f"{'':4}└ {subtotal}", "2"))
+            out.append(line(by_id[op.id], indent=4 if g.block else 2))
+        out.append(style(f"{'':4}└ params {fmt.thousands(g.params)} · MACs {fmt.compact(g.macs)}", "2"))
     out.append("─" * total)
-    out.extend(style(s, "1") if i == 0 else s for i, s in enumerate(_footer(trace)))
+    out.extend(style(s, "1") if i == 0 else s for i, s in enumerate(footer(trace)))
     return "\n".join(out) + "\n"
 
 
@@ -119,90 +136,76 @@ def render_markdown(trace: Trace) -> str:
     """A GitHub-flavoured Markdown table with stage/block columns, then the totals."""
     head = ["Paper", "Stage", "Block"] + [h for _, h, _ in COLUMNS]
     align = ["---", "---", "---"] + ["---:" if a == ">" else "---" for _, _, a in COLUMNS]
-    lines = [f"**{_header(trace)}**", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-    for g in groups(trace):
-        for op in g.ops:
-            c = _cells(op)
-            pre = [paper_name(trace, op), op.stage or g.section.value, g.block.id if g.block else ""]
-            cells = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in COLUMNS[1:]]
-            lines.append("| " + " | ".join(cells) + " |")
+    lines = [f"**{header(trace)}**", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
+    for r in layer_rows(trace):
+        c = _cells(r)
+        pre = [r.paper, r.op.stage or r.group.section.value, r.group.block.id if r.group.block else ""]
+        cells = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in COLUMNS[1:]]
+        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     lines.append("")
-    lines.extend(f"- {s}" for s in _footer(trace))
+    lines.extend(f"- {s}" for s in footer(trace))
     return "\n".join(lines) + "\n"
 
 
-CSV_FIELDS = (
-    "paper_name", "section", "stage", "block", "path", "id", "kind", "input_shape", "output_shape",
-    "kernel_size", "stride", "padding", "dilation", "groups", "params", "macs", "elementwise_ops",
-)
+def row_dicts(trace: Trace) -> list[dict[str, Any]]:
+    """One plain dict per op with exact numbers (CSV and JSON share these)."""
+    out = []
+    for r in layer_rows(trace):
+        op = r.op
+        out.append({
+            "paper_name": r.paper, "section": op.section.value, "stage": op.stage, "block": op.block,
+            "path": op.path.value if op.path else None, "id": op.id, "kind": op.kind.value,
+            "inputs": [ref.op or "input" for ref in op.inputs], "in_channels": op.input.channels,
+            "input": list(op.input.dims), "output": list(op.output.dims), "kernel_size": op.kernel_size,
+            "stride": op.stride, "padding": op.padding, "dilation": op.dilation, "groups": op.groups,
+            "params": op.params, "macs": op.macs, "elementwise_ops": op.elementwise_ops,
+            "size_formula_h": r.formula[0] if r.formula else None,
+            "size_formula_w": r.formula[1] if r.formula else None,
+        })
+    return out
 
 
-def _csv_value(v) -> str:
+def _csv_value(v: Any) -> str:
     if v is None:
         return ""
-    if isinstance(v, tuple):
-        return "x".join(str(x) for x in v)
-    return getattr(v, "value", v)
-
-
-def row_dicts(trace: Trace) -> list[dict]:
-    """One plain dict per op with exact numbers (CSV and JSON share these)."""
-    rows = []
-    for g in groups(trace):
-        for op in g.ops:
-            rows.append({
-                "paper_name": paper_name(trace, op),
-                "section": op.section.value,
-                "stage": op.stage,
-                "block": g.block.id if g.block else None,
-                "path": op.path.value if op.path else None,
-                "id": op.id,
-                "kind": op.kind.value,
-                "input_shape": op.input_shape,
-                "output_shape": op.output_shape,
-                "kernel_size": op.kernel_size,
-                "stride": op.stride,
-                "padding": op.padding,
-                "dilation": op.dilation,
-                "groups": op.groups,
-                "params": op.params,
-                "macs": op.macs,
-                "elementwise_ops": op.elementwise_ops,
-            })
-    return rows
+    if isinstance(v, (tuple, list)):
+        return ("x" if all(isinstance(x, int) for x in v) else ";").join(str(x) for x in v)
+    return str(v)
 
 
 def render_csv(trace: Trace) -> str:
+    rows = row_dicts(trace)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_FIELDS)
-    for r in row_dicts(trace):
-        w.writerow([_csv_value(r[k]) for k in CSV_FIELDS])
+    w.writerow(list(rows[0]))
+    for r in rows:
+        w.writerow([_csv_value(v) for v in r.values()])
     return buf.getvalue()
 
 
 def render_json(trace: Trace) -> str:
     t = trace.totals
     doc = {
-        "model_name": trace.model_name,
-        "input_shape": list(trace.input_shape),
+        "model_name": trace.model_name, "batch": trace.batch, "input": list(trace.input.dims),
         "rows": [{k: list(v) if isinstance(v, tuple) else v for k, v in r.items()} for r in row_dicts(trace)],
         "totals": {"params": t.params, "trainable_params": t.trainable_params, "macs": t.macs,
-                   "elementwise_ops": t.elementwise_ops, "activation_bytes": t.activation_bytes},
+                   "macs_per_image": t.macs // trace.batch, "elementwise_ops": t.elementwise_ops,
+                   "activation_bytes": t.activation_bytes},
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
-def render_table(trace: Trace, fmt_name: str = "text", *, color: bool = False, width: int = 100) -> str:
-    """Dispatch on the format name (validated by the caller against FORMATS)."""
-    if fmt_name == "text":
+def render_table(trace: Trace, format: TableFormat | str = TableFormat.TEXT, *, color: bool = False,
+                 width: int = 100) -> str:
+    """The per-layer table in one of TableFormat's formats."""
+    chosen = parse_choice(TableFormat, format, "table format")
+    if chosen is TableFormat.TEXT:
         return render_text(trace, color=color, width=width)
-    if fmt_name == "md":
+    if chosen is TableFormat.MD:
         return render_markdown(trace)
-    if fmt_name == "csv":
+    if chosen is TableFormat.CSV:
         return render_csv(trace)
-    if fmt_name == "json":
-        return render_json(trace)
-    from ..errors import choice
+    if chosen is TableFormat.LATEX:
+        return layers_latex(trace)
+    return render_json(trace)
 
-    raise choice("format", fmt_name, FORMATS)
