@@ -1,46 +1,65 @@
-"""resnet-viz: trace a real PyTorch ResNet once and tabulate and draw every volume that flows through it.
+"""resnet-viz: trace a real PyTorch ResNet (or any model) once; tabulate and draw every volume that flows through it.
 
-The public API is re-exported lazily so that `import resnet_viz` does not import torch.
+The public API is re-exported lazily so that `import resnet_viz` does not import torch; inside IPython a Trace
+learns to display itself.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+import sys
+from typing import Any
+
+__version__ = "0.2.0"
 
 _EXPORTS = {
+    "ModelOptions": "options",
     "NetworkSpec": "spec",
     "resnet_spec": "spec",
-    "parse_input_size": "spec",
     "Trace": "schema",
     "Op": "schema",
+    "Ref": "schema",
+    "Volume": "schema",
     "Block": "schema",
     "Stage": "schema",
-    "Totals": "schema",
     "OpKind": "schema",
     "ResnetVizError": "errors",
-    "build_resnet": "model",
-    "build_model": "model",
-    "trace": "trace",
-    "trace_resnet": "trace",
+    "build_resnet": "core.model",
+    "build_model": "core.model",
+    "trace": "core.tracing",
     "trace_network": "api",
+    "trace_options": "api",
     "load_trace": "api",
+    "save_trace": "api",
     "summary": "api",
-    "show": "notebook",
-    "diagram": "diagrams",
+    "report": "api",
+    "diagram": "api",
+    "show": "integrations.notebook",
+    "embed": "integrations.embed",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        import importlib
-
         value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'resnet_viz' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return __all__
+
+
+def _show_traces_in_ipython() -> None:
+    """Inside IPython, tell it how to display a Trace (by name: nothing is imported until one is shown)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type_by_name(
+            "resnet_viz.schema.types", "Trace", lambda t: importlib.import_module(
+                ".integrations.notebook", __name__).trace_html(t))
+
+
+_show_traces_in_ipython()

@@ -1,58 +1,82 @@
-"""What the CLI does, as plain Python functions (the CLI only parses options and calls these)."""
+"""Everything the CLI does, as plain Python functions (the CLI only parses options and calls these).
+
+`import resnet_viz` stays light: torch is imported by the functions that trace, when they are called.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from .schema import Trace
-from .spec import NetworkSpec, resnet_spec
+from .errors import InvalidType
+from .options import ModelOptions, TableFormat
+from .output.comparison import comparison_traces, parse_compare
+from .output.files import write_file
+from .output.report import default_output_dir, report_files, write_report
+from .render.figures import diagram
+from .render.table import render_table
+from .schema import Trace, read_trace_file, trace_to_json
+
+__all__ = ["diagram", "load_trace", "report", "save_trace", "summary", "trace_network", "trace_options"]
 
 
-def trace_network(
-    depth: int | None = 18,
-    *,
-    input_size=None,
-    layers=None,
-    block: str | None = None,
-    variant: str = "v1.5",
-    shortcut: str | None = None,
-    stem: str | None = None,
-    num_classes: int | None = None,
-    device: str = "auto",
-    batch_size: int = 1,
-) -> Trace:
-    """Build the ResNet described by the options and trace it once (the library form of `--depth … --input …`)."""
-    spec = resnet_spec(
-        None if layers is not None else depth,
-        layers=layers, block=block, variant=variant, shortcut=shortcut, stem=stem, num_classes=num_classes,
-    )
-    return trace_spec(spec, input_size, device=device, batch_size=batch_size)
+def trace_options(options: ModelOptions) -> Trace:
+    """Trace the network a ModelOptions names (a built-in ResNet, or `model="MODULE:ATTR"`)."""
+    from .core.tracing import trace_options as traced  # torch is imported here, not by `import resnet_viz`
+
+    if not isinstance(options, ModelOptions):
+        raise InvalidType(f"options must be a ModelOptions (got {type(options).__name__})")
+    return traced(options)
 
 
-def trace_spec(spec: NetworkSpec, input_size=None, *, device: str = "auto", batch_size: int = 1) -> Trace:
-    from .spec import parse_input_size
-    from .trace import trace_resnet
+def trace_network(depth: int | None = None, *, arch: str | None = None, model: str | None = None,
+                  input_size: object = None, layers: object = None, block: str | None = None,
+                  variant: str | None = None, shortcut: str | None = None, stem: str | None = None,
+                  num_classes: int | None = None, groups: int | None = None, width_per_group: int | None = None,
+                  preact: bool = False, device: str = "auto", batch_size: int = 1, measure: int = 0) -> Trace:
+    """Build the network the options name and trace it once (the library form of `--depth … --input …`).
 
-    size = parse_input_size(spec.default_input if input_size is None else input_size)
-    return trace_resnet(spec, size, device=device, batch_size=batch_size)
-
-
-def load_trace(path: str | Path) -> Trace:
-    """Read a trace written by `resnet-viz trace` (no torch needed)."""
-    from .errors import InvalidOption
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise InvalidOption(f"cannot read trace {str(path)!r} ({e.strerror}); give a file written by `resnet-viz trace`") from None
-    try:
-        return Trace.from_json(text)
-    except (ValueError, KeyError, TypeError) as e:
-        raise InvalidOption(f"{str(path)!r} is not a resnet-viz trace ({type(e).__name__}: {e}); give a file written by `resnet-viz trace`") from None
+    With nothing given it is ResNet-18 at 224×224; `model="nets.py:build"` traces the user's own network.
+    """
+    if not isinstance(device, str):
+        raise InvalidType(f"device must be one of 'auto', 'cpu', 'cuda', 'meta' (got {device!r})")
+    options = ModelOptions.parse(depth=depth, arch=arch, model=model, input=input_size, layers=layers, block=block,
+                                 variant=variant, shortcut=shortcut, stem=stem, num_classes=num_classes,
+                                 groups=groups, width_per_group=width_per_group, preact=preact, device=device,
+                                 batch=batch_size, measure=measure)
+    return trace_options(options)
 
 
-def summary(trace: Trace, format: str = "text", *, color: bool = False, width: int = 100) -> str:
-    """The per-layer table as text, md, csv or json."""
-    from .render.table import render_table
+def _trace(value: object) -> Trace:
+    if not isinstance(value, Trace):
+        raise InvalidType(f"expected a Trace from trace_network(), trace() or load_trace() "
+                          f"(got {type(value).__name__})")
+    return value
 
-    return render_table(trace, format, color=color, width=width)
+
+def load_trace(path: str | os.PathLike[str]) -> Trace:
+    """Read a trace written by `resnet-viz trace` or save_trace (no torch needed), checked fully."""
+    return read_trace_file(path)
+
+
+def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
+    """Write a trace as JSON (schema version 2) to a file; links and devices are written through."""
+    return write_file(path, trace_to_json(_trace(trace)))
+
+
+def summary(trace: Trace, format: TableFormat | str = TableFormat.TEXT, *, color: bool = False,
+            width: int = 100) -> str:
+    """The per-layer table as text, md, csv, json or latex."""
+    return render_table(_trace(trace), format, color=color, width=width)
+
+
+def report(trace: Trace, out_dir: str | os.PathLike[str] | None = None, *, compare: str = "auto",
+           force: bool = False, figures: bool = True) -> list[Path]:
+    """Write the report folder of `trace` (default ./<model>-<size>); returns the files written."""
+    trace = _trace(trace)
+    depths = parse_compare(compare, trace)
+    others: Sequence[Trace] | None = comparison_traces(trace, depths) if depths and trace.model else None
+    files = report_files(trace, comparison=others, figures=figures)
+    return write_report(files, out_dir if out_dir is not None else default_output_dir(trace), force=force)
+

@@ -3,62 +3,75 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..diagrams import FORMATS, LEVELS, VIEWS
 from ..errors import InvalidOption
-from .options import emit, model_options, trace_from_options
+from ..options import DiagramFormat, Level, View, parse_choice
+from .options import emit, model_options, traced
 
-SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+SUFFIXES = {".svg": DiagramFormat.SVG, ".png": DiagramFormat.PNG, ".pdf": DiagramFormat.PDF,
+            ".dot": DiagramFormat.DOT, ".gv": DiagramFormat.DOT}
 
 
-def pick_format(fmt_name: str | None, view: str, output: str | None) -> tuple[str, bool]:
-    """(format, chosen by the user): --format, else the output's suffix, else svg (DOT for a graph without dot)."""
-    if fmt_name:
-        return fmt_name, True
+def pick_format(chosen: str | None, view: View, output: str | None) -> tuple[DiagramFormat, bool]:
+    """(format, chosen by the user): --format, else the output's suffix, else svg (DOT for a graph without dot).
+    A suffix that names no format, or another format than --format, is refused."""
     suffix = Path(output).suffix.lower() if output not in (None, "-") else ""
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix], True
-    if view == "graph":
-        from ..diagrams import dot_available
+    known = SUFFIXES.get(suffix)
+    if output not in (None, "-") and suffix and known is None and chosen is None:
+        raise InvalidOption(f"unknown output suffix {suffix!r} (must be one of: {', '.join(SUFFIXES)}; or give "
+                            "--format)")
+    if chosen is not None:
+        fmt = parse_choice(DiagramFormat, chosen, "format")
+        if known is not None and known is not fmt:
+            raise InvalidOption(f"--format {fmt.value} does not match the output's suffix {suffix!r} "
+                                f"(use a .{fmt.value} file, or drop --format)")
+        return fmt, True
+    if known is not None:
+        return known, True
+    if view is View.GRAPH:
+        from ..render.raster import dot_available
 
         if not dot_available():
-            return "dot", False
-    return "svg", False
+            return DiagramFormat.DOT, False
+    return DiagramFormat.SVG, False
 
 
 @click.command()
 @model_options(from_trace="draws")
-@click.option("--view", type=click.Choice(VIEWS), default="volumes", show_default=True,
+@click.option("--view", type=click.Choice([v.value for v in View]), default="volumes", show_default=True,
               help="volumes: 3-D boxes of every H×W×C (our own SVG); graph: the paper's Figure 3 as a Graphviz graph.")
-@click.option("--level", type=click.Choice(LEVELS), default="network", show_default=True,
+@click.option("--level", type=click.Choice([lv.value for lv in Level]), default="network", show_default=True,
               help="How much to draw: the whole network, one stage, one block, or one op.")
 @click.option("--select", default=None, metavar="ID",
-              help="Stage (layer2), block (layer2.0) or op (conv1, layer2.0.downsample.0) to draw; default the first.")
-@click.option("--format", "-f", "fmt_name", type=click.Choice(FORMATS), default=None,
+              help="Stage (layer2 or conv3_x), block (layer2.0) or op (conv1) to draw; default the first.")
+@click.option("--format", "-f", "fmt_name", type=click.Choice([f.value for f in DiagramFormat]), default=None,
               help="svg, png, pdf or dot (graphs only). Default: from -o's suffix, else svg "
                    "(a graph without Graphviz on PATH: dot source).")
 @click.option("--output", "-o", default=None, metavar="FILE", help="Write to FILE; '-' or none: stdout (svg/dot only).")
-def diagram(model, view, level, select, fmt_name, output):
+def diagram(model: Any, view: str, level: str, select: str | None, fmt_name: str | None, output: str | None) -> None:
     """Draw the volumes or the graph of a network, a stage, a block or an op."""
-    fmt_name, chosen = pick_format(fmt_name, view, output)
-    if view == "volumes" and fmt_name == "dot":
+    from ..output.files import shown, write_file
+    from ..render.figures import diagram as draw
+    from ..render.raster import DOT_HINT
+
+    if output is not None and not output.strip():
+        raise InvalidOption("invalid --output '' (must name a file, or '-' for stdout)")
+    chosen_view = parse_choice(View, view, "view")
+    fmt, chosen = pick_format(fmt_name, chosen_view, output)
+    if chosen_view is View.VOLUMES and fmt is DiagramFormat.DOT:
         raise InvalidOption("--format dot is for graphs (use --view graph, or --format svg, png or pdf)")
-    if fmt_name in ("png", "pdf") and output in (None, "-"):
-        raise InvalidOption(f"--format {fmt_name} is binary; give -o FILE (stdout takes svg or dot)")
-    trace = trace_from_options(model)
-    from ..diagrams import diagram as draw
-
-    if view == "graph" and fmt_name == "dot" and not chosen:
-        from ..diagrams import DOT_HINT
-
+    if fmt in (DiagramFormat.PNG, DiagramFormat.PDF) and output in (None, "-"):
+        raise InvalidOption(f"--format {fmt.value} is binary; give -o FILE (stdout takes svg or dot)")
+    trace = traced(model)
+    if chosen_view is View.GRAPH and fmt is DiagramFormat.DOT and not chosen:
         click.echo(f"resnet-viz: note: {DOT_HINT}; this is the DOT source", err=True)
-    result = draw(trace, view=view, level=level, select=select, format=fmt_name)
+    result = draw(trace, view=chosen_view, level=level, select=select, format=fmt)
     if isinstance(result, str):
         emit(result, output)
         return
-    from ..files import write_atomic
-
-    path = write_atomic(output, result)
-    click.echo(f"wrote {path} ({len(result):,} bytes)", err=True)
+    assert output is not None
+    path = write_file(output, result)
+    click.echo(f"wrote {shown(path)} ({len(result):,} bytes)", err=True)

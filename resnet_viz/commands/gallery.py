@@ -3,41 +3,44 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 
 import click
+
+
+class _Progress:
+    """One line per step on stderr ('gallery: report resnet50-224 (4/11, 3.2 s)'), so a long run is never silent."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.lock = threading.Lock()
+
+    def __call__(self, what: str) -> None:
+        with self.lock:
+            self.done += 1
+            click.echo(f"gallery: {what} ({self.done}/{self.total}, {time.monotonic() - self.start:.1f} s)",
+                       err=True)
 
 
 @click.command()
 @click.option("--output", "-o", default="gallery", show_default=True, metavar="DIR", help="Gallery folder.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder that resnet-viz did not create.")
 @click.option("--no-previews", is_flag=True, help="Skip the PNG previews (they need Chromium and Graphviz).")
-def gallery(output, force, no_previews):
-    """Reports and PNG previews for ResNet-18…152 at 224, ResNet-34 with the CIFAR stem, ResNet-20 and -56 at 32."""
-    from ..gallery import gallery_files, preview_count, preview_files, trace_entries
-    from ..report import write_report
+def gallery(output: str, force: bool, no_previews: bool) -> None:
+    """Reports and PNG previews for the paper's networks, ResNeXt, Wide ResNet and the pre-activation ResNet-164."""
+    from ..output.gallery import ENTRIES, gallery_files, preview_files, previews, trace_entries, write_gallery
 
-    traces, comparisons = trace_entries()
-    files = gallery_files(traces, comparisons)
+    n = len(ENTRIES)
+    pictures = 0 if no_previews else sum(len(previews(e)) for e in ENTRIES)
+    step = _Progress(2 * n + pictures)
+    traces, comparisons = trace_entries(progress=step)
+    files: dict[str, str | bytes] = dict(gallery_files(traces, comparisons, progress=step))
     if not no_previews:
-        files.update(_with_progress(lambda step: preview_files(traces, progress=step), preview_count(traces)))
-    write_report(files, output, force=force)
+        files.update(preview_files(traces, progress=step))
+    write_gallery(files, output, force=force)
     reports = sum(1 for rel in files if rel.endswith("/index.html"))
     pngs = sum(1 for rel in files if rel.endswith(".png"))
     click.echo(f"gallery   {output}/ ({reports} reports, {pngs} previews, {len(files)} files)")
     click.echo(f"index     {output}/README.md")
-
-
-def _with_progress(run, total: int):
-    """A progress bar on stderr while previews are drawn, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        return run(None)
-    import threading
-
-    lock = threading.Lock()
-    with click.progressbar(length=total, label="previews", file=sys.stderr) as bar:
-
-        def step(name: str) -> None:
-            with lock:
-                bar.update(1)
-
-        return run(step)
+    sys.stdout.flush()

@@ -1,55 +1,59 @@
-"""The model options every command shares, and the one place they become a Trace (traced, or loaded --from)."""
+"""The model options every command shares: click declares them as text, ModelOptions parses them (once), and this
+is the one place they become a Trace (traced, or loaded --from)."""
 
 from __future__ import annotations
 
 import functools
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from ..errors import InvalidOption, ResnetVizError
-from ..spec import BLOCKS, SHORTCUTS, STEMS, VARIANTS, parse_input_size
+from ..errors import InvalidOption
+from ..options import MAX_REPEATS, Device, ModelOptions, flag_name
+from ..output.files import shown, write_file
+from ..schema import Trace
+from ..spec import ARCHS, BLOCKS, SHORTCUTS, STEMS, VARIANTS
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "meta")
-MODEL_KEYS = ("depth", "layers", "block", "variant", "shortcut", "stem", "num_classes", "input_size", "batch", "device")
-_DEFAULTS = {"variant": "v1.5", "batch": 1, "device": "auto"}
+_TEXT: list[tuple[tuple[str, ...], str, str]] = [
+    (("--depth", "-d"), "N", "18, 34, 50, 101, 152 (ImageNet) or 20, 32, 44, 56, 110, 1202 (CIFAR-10); 164 and 1001 "
+                             "with --preact. Default 18."),
+    (("--arch",), "NAME", f"A torchvision ResNet by name: {', '.join(ARCHS)}."),
+    (("--model",), "MODULE:ATTR", "Your own network: an nn.Module, or a function without arguments returning one, "
+                                  "from a module (pkg.nets:build) or a file (nets.py:build)."),
+    (("--layers",), "N,N,…", "Blocks per stage of a custom ResNet, e.g. 3,4,6,3."),
+    (("--block",), "|".join(BLOCKS), "Block of --layers (default basic)."),
+    (("--groups",), "N", "Groups of a bottleneck's 3×3 conv (ResNeXt), with --layers."),
+    (("--width-per-group",), "N", "Channels per group in a bottleneck (64; 128 for a wide ResNet), with --layers."),
+    (("--variant",), "|".join(VARIANTS), "v1.5 (torchvision, the default): a downsampling bottleneck strides on its "
+                                         "3×3 conv; v1 (the paper): on its first 1×1."),
+    (("--shortcut",), "|".join(SHORTCUTS), "A: zero-padded identity; B: projection where the shape changes; "
+                                           "C: projection everywhere."),
+    (("--stem",), "|".join(STEMS), "imagenet: 7×7/2 conv + 3×3/2 max-pool; cifar: 3×3/1 conv, no pool."),
+    (("--num-classes",), "N", "Outputs of fc (default 1000; 10 for the CIFAR family)."),
+    (("--input", "-i"), "SIDE|HxW", "Input image size: 224 or 197x311 (height×width). Default 224, or 32 with the "
+                                    "CIFAR stem."),
+    (("--batch",), "N", "Batch size of the forward pass (default 1)."),
+    (("--device",), "|".join(d.value for d in Device),
+     "auto (default): CUDA if present, else the CPU up to 3·10¹⁰ multiply-adds, else shapes on meta. meta: shapes "
+     "and counts without compute or memory."),
+]
 
 
-def _input_size(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_input_size(value)
-    except ResnetVizError as e:
-        raise click.BadParameter(str(e)) from None
-
-
-def model_options(f=None, *, from_trace: str | None = None):
-    """Add the options that pick a network and how it is traced; they reach the command as one `model` dict.
-
-    `from_trace` (a verb such as "draws") also adds `--from TRACE.json`, to use a saved trace instead.
-    """
+def model_options(f: Callable | None = None, *, from_trace: str | None = None, measure: bool = False) -> Any:
+    """Add the options that pick a network and how it is traced; they reach the command as `model`: a
+    ModelOptions, or a Trace loaded with `--from` (when `from_trace`, a verb such as "draws", is given)."""
     if f is None:
-        return functools.partial(model_options, from_trace=from_trace)
-    opts = [
-        click.option("--depth", "-d", type=int, default=None,
-                     help="18, 34, 50, 101, 152 (ImageNet) or 20, 32, 44, 56, 110, 1202 (CIFAR-10 family). Default 18."),
-        click.option("--layers", default=None, metavar="N,N,…", help="Blocks per stage for a custom ResNet, e.g. 3,4,6,3."),
-        click.option("--block", type=click.Choice(BLOCKS), default=None, help="Block for --layers (default basic)."),
-        click.option("--variant", type=click.Choice(VARIANTS), default="v1.5", show_default=True,
-                     help="v1.5: a downsampling bottleneck strides on its 3×3 conv (torchvision); v1: on its first 1×1 (the paper)."),
-        click.option("--shortcut", type=click.Choice(SHORTCUTS, case_sensitive=False), default=None,
-                     help="A: zero-padded identity; B: projection where the shape changes (default for ImageNet); C: projection everywhere."),
-        click.option("--stem", type=click.Choice(STEMS), default=None,
-                     help="imagenet: 7×7/2 conv + 3×3/2 max-pool; cifar: 3×3/1 conv, no pool."),
-        click.option("--num-classes", type=int, default=None, help="Outputs of fc (default 1000; 10 for the CIFAR family)."),
-        click.option("--input", "-i", "input_size", default=None, callback=_input_size, metavar="SIDE|HxW",
-                     help="Input image size: 224 or 197x311 (height×width). Default 224, or 32 with the CIFAR stem."),
-        click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Batch size of the forward pass."),
-        click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
-                     help="auto: meta first, then CUDA or CPU while the real pass is cheap. meta: shapes without compute or memory."),
-    ]
+        return functools.partial(model_options, from_trace=from_trace, measure=measure)
+    opts = [click.option(*names, metavar=meta, default=None, help=text) for names, meta, text in _TEXT]
+    opts.insert(4, click.option("--preact", is_flag=True, default=None,
+                                help="The pre-activation ResNet (He et al. 2016, Identity Mappings)."))
+    if measure:
+        opts.append(click.option("--measure", metavar="[N]", is_flag=False, flag_value="5", default=None,
+                                 help=f"Time every op on the device of the pass: N repeats after a warm-up, medians "
+                                      f"(N defaults to 5, at most {MAX_REPEATS})."))
     if from_trace:
         opts.append(click.option("--from", "from_path", default=None, metavar="TRACE.json",
                                  help="Use a trace saved by `resnet-viz trace` (no torch needed) instead of tracing."))
@@ -57,47 +61,51 @@ def model_options(f=None, *, from_trace: str | None = None):
         f = opt(f)
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        model = {k: kwargs.pop(k) for k in MODEL_KEYS}
-        model["from_path"] = kwargs.pop("from_path", None)
-        model["verb"] = from_trace
-        kwargs["model"] = model
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        raw = {k: kwargs.pop(k, None) for k in ("depth", "arch", "model", "layers", "block", "groups",
+                                               "width_per_group", "variant", "shortcut", "stem", "num_classes",
+                                               "input", "batch", "device", "preact", "measure")}
+        options = ModelOptions.parse(**raw)
+        path = kwargs.pop("from_path", None)
+        kwargs["model"] = load(path, options, from_trace) if path is not None else options
         return f(*args, **kwargs)
 
     return wrapper
 
 
-def trace_from_options(model: dict):
-    """Trace the network the options name, or load --from, refusing options that would then do nothing."""
-    if model.get("from_path") is not None:
-        given = [k for k in MODEL_KEYS if model[k] is not None and _DEFAULTS.get(k) != model[k]]
-        if given:
-            names = ", ".join("--" + k.replace("_", "-").replace("input-size", "input") for k in given)
-            raise InvalidOption(
-                f"--from {model['verb']} a saved trace; {names} cannot change it (drop them, or drop --from)"
-            )
-        from ..api import load_trace
+def load(path: str, options: ModelOptions, verb: str | None) -> Trace:
+    """The saved trace of --from, refusing model options that could then change nothing."""
+    given = options.given()
+    if given:
+        names = ", ".join(flag_name(k).replace("--input", "--input") for k in given)
+        raise InvalidOption(f"--from {verb} a saved trace; {names} cannot change it (drop them, or drop --from)")
+    from ..api import load_trace
 
-        return load_trace(model["from_path"])
-    from ..api import trace_network
+    return load_trace(path)
 
-    return trace_network(
-        model["depth"] if model["layers"] is None else None,
-        input_size=model["input_size"], layers=model["layers"], block=model["block"], variant=model["variant"],
-        shortcut=model["shortcut"], stem=model["stem"], num_classes=model["num_classes"], device=model["device"],
-        batch_size=model["batch"],
-    )
+
+def traced(model: ModelOptions | Trace) -> Trace:
+    """The trace a command works on: loaded already, or traced now."""
+    if isinstance(model, Trace):
+        return model
+    from ..api import trace_options
+
+    trace = trace_options(model)
+    if trace.provenance.note and model.device is Device.AUTO:
+        click.echo(f"resnet-viz: note: {trace.provenance.note}", err=True)
+    if trace.unplaced:
+        click.echo(f"resnet-viz: note: {len(trace.unplaced)} op(s) could not be placed in stem, stages or head: "
+                   f"{', '.join(trace.unplaced[:8])}{' …' if len(trace.unplaced) > 8 else ''}", err=True)
+    return trace
 
 
 def emit(text: str, output: str | None) -> None:
-    """Write to stdout for '-' or no output, else atomically to the file, and say where."""
-    if output in (None, "-"):
+    """Write to stdout for '-' or no output, else to the file (links and devices written through), and say where."""
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from ..files import write_atomic
-
-    path = write_atomic(output, text)
-    click.echo(f"wrote {path} ({len(text.encode('utf-8')):,} bytes)", err=True)
+    path = write_file(output, text)
+    click.echo(f"wrote {shown(path)} ({len(text.encode('utf-8')):,} bytes)", err=True)
 
 
 def use_color() -> bool:

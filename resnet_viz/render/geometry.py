@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, replace
 
 from ..palette import Colour
-from ..schema import ShortcutKind, Trace
+from ..schema import ShortcutKind, Trace, Volume
 
 # --- scales ---------------------------------------------------------------------------------------
 # sqrt up to a knee, then logarithmic: strictly increasing, and 7 and 1333 pixels (or 3 and 2048 channels)
@@ -46,21 +46,20 @@ ZOOM_TARGET, ZOOM_MAX = 90.0, 1.8
 def trace_zoom(trace: Trace) -> float:
     """One scale for every drawing of a trace: small inputs (CIFAR's 32×32) are enlarged up to ×1.8 so that their
     input face is as big as a 224×224 one; boxes stay comparable between the drawings of one network."""
-    c, h, w = chw(trace.input_shape)
+    _, h, w = chw(trace.input)
     return min(ZOOM_MAX, max(1.0, ZOOM_TARGET / side(max(h, w))))
 
 
-def chw(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    """(N, C, H, W) → (C, H, W); a vector (N, F) is drawn as a 1×1×F volume."""
-    dims = shape[1:]
-    if len(dims) == 3:
-        return dims[0], dims[1], dims[2]
-    return (math.prod(dims) if dims else 1), 1, 1
+def chw(v: Volume) -> tuple[int, int, int]:
+    """(C, H, W) of a map; a vector is drawn as a 1×1×F volume."""
+    if v.is_map:
+        return v.channels, v.height, v.width
+    return max(1, v.numel), 1, 1
 
 
-def box_size(shape: tuple[int, ...], zoom: float = 1.0) -> tuple[float, float, float, float]:
-    """(w, h, dx, dy) of the drawn box for an activation shape (`zoom` enlarges a whole drawing evenly)."""
-    c, h, w = chw(shape)
+def box_size(v: Volume, zoom: float = 1.0) -> tuple[float, float, float, float]:
+    """(w, h, dx, dy) of the drawn box for a volume (`zoom` enlarges a whole drawing evenly)."""
+    c, h, w = chw(v)
     d = depth(c)
     return side(w) * zoom, side(h) * zoom, d * OBLIQUE_X * zoom, d * OBLIQUE_Y * zoom
 
@@ -173,7 +172,7 @@ class Cuboid:
     """A volume: front face (x, y, w, h) plus an oblique depth offset (dx, dy) up and to the right."""
 
     key: str
-    shape: tuple[int, ...]
+    shape: Volume
     x: float
     y: float
     w: float

@@ -7,14 +7,19 @@ import importlib.resources
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.abc import Traversable
 from pathlib import Path as FsPath
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from .. import explain, fmt, journey, palette, paper
-from ..schema import Op, OpKind, Path, Section, Trace
-from ..views import downsampling_op, groups, paper_name, shrinks
+from .. import fmt, palette
+from ..schema import Section, Trace
+from ..views import explain, journey, paper
+from ..views.groups import has_paper_names
+from ..views.layers import LayerRow, layer_rows
+from ..views.words import block_name, plural, shortcut_name
 
 TEMPLATE_PACKAGE = "resnet_viz.templates"
 TEMPLATE = "report.html.j2"
@@ -27,22 +32,23 @@ class InlineFigure:
     anchor: str
     title: str
     caption: str
-    svg: str
+    svg: Markup
     level: str  # "network" | "stage" | "block" | "op"
+    kind: str = "volumes"  # "volumes" | "graph"
     group: str = ""  # figures with the same group are shown together, in the order given
     stage_index: int | None = None
 
 
 @dataclass(frozen=True)
 class Link:
-    """A file of the report folder the page points to (graphs whose bytes depend on the installed dot)."""
+    """A file of the report folder the page points to (graph sources when Graphviz is not installed)."""
 
     href: str
     label: str
     note: str = ""
 
 
-def template_root():
+def template_root() -> Traversable:
     """The installed templates (resnet_viz.templates), or the checkout's templates/ folder when not installed."""
     try:
         root = importlib.resources.files(TEMPLATE_PACKAGE)
@@ -56,10 +62,10 @@ def template_root():
 class _Loader(jinja2.BaseLoader):
     """Reads templates through importlib.resources, so they load from a wheel, a zip or a source tree alike."""
 
-    def get_source(self, environment, name):
-        path = template_root().joinpath(name)
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, None, Any]:
+        path = template_root().joinpath(template)
         if not path.is_file():
-            raise jinja2.TemplateNotFound(name)
+            raise jinja2.TemplateNotFound(template)
         return path.read_text(encoding="utf-8"), None, lambda: True
 
 
@@ -73,10 +79,8 @@ def code_markup(text: str) -> Markup:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=_Loader(), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
+    env = jinja2.Environment(loader=_Loader(), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["code"] = code_markup
     return env
 
@@ -89,38 +93,51 @@ _STEMS = {"imagenet": "ImageNet: 7×7/2 conv + 3×3/2 max-pool", "cifar": "CIFAR
 
 
 def _facts(trace: Trace) -> list[tuple[str, str]]:
-    t, spec = trace.totals, trace.model
-    batch = trace.input_shape[0]
+    t, spec, n = trace.totals, trace.model, trace.batch
     out = [("Model", trace.model_name)]
     if spec is not None:
-        per_stage = ", ".join(str(n) for n in spec.layers)
-        out += [
-            ("Layers", f"{spec.layer_count} weighted layers; blocks per stage {per_stage}"),
-            ("Block", f"{spec.block} (expansion {spec.expansion})"),
-            ("Variant", spec.variant),
-            ("Shortcut", _SHORTCUTS.get(spec.shortcut, spec.shortcut)),
-            ("Stem", _STEMS.get(spec.stem, spec.stem)),
-            ("Classes", fmt.thousands(spec.num_classes)),
-        ]
+        per_stage = ", ".join(str(x) for x in spec.layers)
+        block = f"{'pre-activation ' if spec.preact else ''}{spec.block} (expansion {spec.expansion})"
+        if spec.groups > 1 or spec.width_per_group != 64:
+            block += f", {spec.groups} groups × {spec.width_per_group} channels"
+        out += [("Layers", f"{spec.layer_count} weighted layers; blocks per stage {per_stage}"), ("Block", block),
+                ("Variant", spec.variant), ("Shortcut", _SHORTCUTS.get(spec.shortcut, spec.shortcut)),
+                ("Stem", _STEMS.get(spec.stem, spec.stem)), ("Classes", fmt.thousands(spec.num_classes))]
+    elif trace.source != "built-in":
+        out.append(("Source", "an nn.Module passed to trace()" if trace.source == "python" else f"--model {trace.source}"))
+        if trace.stages:
+            found = ", ".join(str(len(s.blocks)) for s in trace.stages)
+            out.append(("Found", f"{plural(len(trace.blocks), 'residual block')} in "
+                                 f"{plural(len(trace.stages), 'stage')} ({found}), read from the graph"))
+    per = f" per image; {fmt.compact(t.macs)} for the batch of {n}" if n > 1 else " per image"
+    p = trace.provenance
+    where = p.device or "an unknown device"
+    if p.device_name:
+        where += f" ({p.device_name})"
+    if p.note:
+        where += f": {p.note}"
     out += [
-        ("Input", f"{fmt.input_size(trace.input_shape)} (batch {batch}, {trace.dtype})"),
-        ("Parameters", f"{fmt.thousands(t.params)} ({fmt.compact(t.params)}; trainable {fmt.thousands(t.trainable_params)})"),
-        ("Multiply-adds", f"{fmt.compact(t.macs)} (FLOPs = 2 × MACs = {fmt.compact(2 * t.macs)})"),
-        ("Activation memory", f"{fmt.bytes_(t.activation_bytes)} (every op's output, {trace.dtype}); "
+        ("Input", f"{fmt.volume(trace.input)} (batch {n}, {trace.dtype})"),
+        ("Parameters", f"{fmt.thousands(t.params)} ({fmt.compact(t.params)}; trainable "
+                       f"{fmt.thousands(t.trainable_params)})"),
+        ("Multiply-adds", f"{fmt.compact(t.macs // n)}{per} (FLOPs = 2 × MACs)"),
+        ("Activation memory", f"{fmt.bytes_(t.activation_bytes)} for the batch (every op's output, {trace.dtype}); "
                               f"weights {fmt.bytes_(t.param_bytes)}"),
-        ("Traced on", trace.provenance.device or "unknown device"),
-        ("Traced with", f"torch {trace.provenance.torch_version or '?'}, "
-                        f"resnet-viz {trace.provenance.resnet_viz_version or '?'}"),
+        ("Traced on", where),
+        ("Traced with", f"torch {p.torch_version or '?'}, resnet-viz {p.resnet_viz_version or '?'}"),
     ]
     if trace.uncounted:
         out.append(("Not counted", ", ".join(trace.uncounted)))
+    if trace.unplaced:
+        out.append(("Not placed", ", ".join(trace.unplaced)))
     return out
 
 
-def _band(section: Section, stage_index: int | None) -> str:
-    if section is Section.STAGE and stage_index is not None:
+def band(section: Section | str, stage_index: int | None = None) -> str:
+    if stage_index is not None:
         return f"band-{stage_index % len(palette.STAGES)}"
-    return f"band-{section.value}"
+    value = section.value if isinstance(section, Section) else section
+    return f"band-{value}" if value in ("stem", "head") else ""
 
 
 def _bands() -> list[dict]:
@@ -129,76 +146,66 @@ def _bands() -> list[dict]:
     return [{"cls": cls, "fill": c.fill, "stroke": c.stroke, "light": c.light} for cls, c in named]
 
 
-def _size(shape) -> str:
-    return fmt.spatial(shape) if len(shape) == 4 else fmt.volume(shape)
-
-
-def _note(op: Op, downs: set[str]) -> tuple[str, str]:
-    """(text, css class) of the mark column: downsampling ops, shortcuts, the residual add."""
-    if op.id in downs or (op.section is Section.STEM and shrinks(op)):
-        return f"↓ stride {fmt.scalar_pair(op.stride)}" if op.stride else "↓", "mark-down"
-    if op.path is Path.SHORTCUT:
-        return ("zero-pad (A)" if op.kind is OpKind.ZEROPAD else "projection"), "mark-short"
-    if op.path is Path.JOIN:
-        return "residual add", "mark-join"
-    return "", ""
-
-
-def _row(trace: Trace, op: Op, downs: set[str]) -> dict:
-    note, note_cls = _note(op, downs)
+def _row(r: LayerRow) -> dict:
+    op = r.op
+    kernel = fmt.pair(op.kernel_size) + (f" g={op.groups}" if op.groups and op.groups > 1 else "")
+    formula = "" if r.formula is None else (
+        f"height: {r.formula[0]}" if r.formula[0] == r.formula[1] and op.input.height == op.input.width
+        else f"height: {r.formula[0]}; width: {r.formula[1]}")
     return {
-        "paper": paper_name(trace, op),
-        "id": op.id,
-        "kind": op.kind.value,
-        "stride": fmt.scalar_pair(op.stride),
-        "input": _size(op.input_shape),
-        "output": _size(op.output_shape),
-        "kernel": fmt.pair(op.kernel_size),
-        "padding": fmt.scalar_pair(op.padding),
-        "channels": str(fmt.channels(op.output_shape)),
-        "params": fmt.thousands(op.params) if op.params else "–",
-        "macs": fmt.compact(op.macs) if op.macs else "–",
-        "macs_exact": fmt.thousands(op.macs),
-        "note": note,
-        "cls": " ".join(c for c in (f"path-{op.path.value}" if op.path else "", note_cls) if c),
+        "paper": r.paper, "id": op.id, "kind": op.kind.value, "stride": fmt.scalar_pair(op.stride),
+        "in_channels": fmt.integer(op.input.channels), "input": fmt.size(op.input), "output": fmt.size(op.output),
+        "kernel": kernel, "padding": fmt.scalar_pair(op.padding), "channels": fmt.integer(op.output.channels),
+        "params": fmt.thousands(op.params) if op.params else "–", "macs": fmt.compact(op.macs) if op.macs else "–",
+        "macs_exact": fmt.thousands(op.macs), "formula": formula, "note": r.mark,
+        "cls": " ".join(c for c in (f"path-{op.path.value}" if op.path else "",
+                                    f"mark-{r.mark_kind}" if r.mark_kind else "") if c),
     }
+
+
+def _section_head(trace: Trace, r: LayerRow) -> tuple[str, str, str, str]:
+    """(key, title, detail, band) of the collapsible section a row's group belongs to."""
+    g = r.group
+    if g.stage is not None:
+        s = g.stage
+        title = f"{s.paper_name} · {s.id}" if s.paper_name else s.id
+        return (s.id, title, f"{plural(len(s.blocks), 'block')} · {fmt.volume(s.input)} → {fmt.volume(s.output)}",
+                band(Section.STAGE, s.index))
+    names = ", ".join(o.id for o in g.ops if o.kind.value not in ("flatten", "reshape"))
+    title = {Section.STEM: "conv1 · stem" if has_paper_names(trace) else "stem", Section.HEAD: f"head · {names}",
+             Section.PLAIN: "every op", Section.UNPLACED: "not placed"}[g.section]
+    return (g.section.value, title, f"{fmt.volume(g.ops[0].input)} → {fmt.volume(g.ops[-1].output)}",
+            band(g.section))
 
 
 def _layer_sections(trace: Trace) -> list[dict]:
     """Stem, each stage, head: one collapsible table each, blocks as row groups with subtotals."""
-    downs = {op.id for op in (downsampling_op(trace, s) for s in trace.stages) if op is not None}
     sections: list[dict] = []
-    current = None
-    for g in groups(trace):
-        key = g.stage.id if g.stage is not None else g.section.value
+    current: dict | None = None
+    block_seen: dict | None = None
+    for r in layer_rows(trace):
+        key, title, detail, colour = _section_head(trace, r)
         if current is None or current["key"] != key:
-            if g.stage is not None:
-                s = g.stage
-                title = f"{s.paper_name} · {s.id}"
-                count = "1 block" if len(s.blocks) == 1 else f"{len(s.blocks)} blocks"
-                detail = f"{count} · {fmt.volume(s.input_shape)} → {fmt.volume(s.output_shape)}"
-                band = _band(Section.STAGE, s.index)
-            else:
-                names = ", ".join(o.id for o in g.ops if o.kind is not OpKind.FLATTEN)
-                title = "conv1 · stem" if g.section is Section.STEM else f"head · {names}"
-                detail = f"{fmt.volume(g.ops[0].input_shape)} → {fmt.volume(g.ops[-1].output_shape)}"
-                band = _band(g.section, None)
-            current = {"key": key, "anchor": f"layers-{key}", "title": title, "detail": detail, "band": band,
+            current = {"key": key, "anchor": f"layers-{key}", "title": title, "detail": detail, "band": colour,
                        "blocks": [], "params_n": 0, "macs_n": 0}
             sections.append(current)
-        block = None
-        if g.block is not None:
-            b = g.block
-            shortcut = "zero-pad (option A)" if b.shortcut.value == "zeropad" else b.shortcut.value
-            block = {"id": b.id, "title": f"{b.id} · {b.kind} block, {shortcut} shortcut",
-                     "shape": f"{fmt.volume(b.input_shape)} → {fmt.volume(b.output_shape)}"}
-        current["blocks"].append({
-            "block": block, "rows": [_row(trace, o, downs) for o in g.ops],
-            "params": fmt.thousands(g.params), "macs": fmt.compact(g.macs), "macs_exact": fmt.thousands(g.macs),
-        })
-        current["params_n"] += g.params
-        current["macs_n"] += g.macs
+            block_seen = None
+        b = r.group.block
+        if block_seen is None or block_seen["group"] is not r.group:
+            header = None
+            if b is not None:
+                header = {"id": b.id, "title": f"{b.id} · {block_name(b.kind, b.preact)} block, "
+                                               f"{shortcut_name(b.shortcut)} shortcut",
+                          "shape": f"{fmt.volume(b.input)} → {fmt.volume(b.output)}"}
+            block_seen = {"group": r.group, "block": header, "rows": [], "params": fmt.thousands(r.group.params),
+                          "macs": fmt.compact(r.group.macs), "macs_exact": fmt.thousands(r.group.macs)}
+            current["blocks"].append(block_seen)
+            current["params_n"] += r.group.params
+            current["macs_n"] += r.group.macs
+        block_seen["rows"].append(_row(r))
     for s in sections:
+        for b in s["blocks"]:
+            b.pop("group")
         s["params"] = fmt.thousands(s.pop("params_n"))
         macs = s.pop("macs_n")
         s["macs"], s["macs_exact"] = fmt.compact(macs), fmt.thousands(macs)
@@ -208,33 +215,24 @@ def _layer_sections(trace: Trace) -> list[dict]:
 def _row_band(key: str, stage_index: int | None) -> str:
     """Table 1 rows share the per-layer table's colours: stem, each stage, head; count rows stay plain."""
     if stage_index is not None:
-        return _band(Section.STAGE, stage_index)
+        return band(Section.STAGE, stage_index)
     return {"conv1": "band-stem", "head": "band-head"}.get(key, "")
 
 
-def _leg_band(leg: journey.Leg) -> str:
-    if leg.stage_index is not None:
-        return _band(Section.STAGE, leg.stage_index)
-    return f"band-{leg.section}"
-
-
-def _table1(trace: Trace) -> list[dict]:
-    return [{"row": r, "band": _row_band(r.key, r.stage_index)} for r in paper.table1(trace)]
-
-
 def _comparison(comp: paper.Comparison) -> list[dict]:
-    """Rows of the side-by-side table; identical neighbouring cells merge into one (as the paper prints them)."""
+    """Rows of the side-by-side table; identical neighbouring cells merge into one (as the paper prints them); a
+    merged cell that includes the report's own column is marked as part of it."""
     rows = []
     for i, key in enumerate(comp.keys):
         cells: list[dict] = []
         for j, cell in enumerate(comp.cells[i]):
             if cells and cells[-1]["cell"] == cell and comp.kinds[i] == "layer":
                 cells[-1]["span"] += 1
-                cells[-1]["current"] = False  # a merged cell belongs to no single column
+                cells[-1]["current"] = cells[-1]["current"] or j == comp.current
             else:
                 cells.append({"cell": cell, "span": 1, "current": j == comp.current})
-        band = _row_band(key, comp.stage_indices[i])
-        rows.append({"key": key, "name": comp.names[i], "size": comp.output_sizes[i], "cells": cells, "band": band})
+        rows.append({"key": key, "name": comp.names[i], "size": comp.output_sizes[i], "cells": cells,
+                     "band": _row_band(key, comp.stage_indices[i])})
     return rows
 
 
@@ -243,53 +241,71 @@ def _figure_groups(figures: Sequence[InlineFigure]) -> list[dict]:
     out: list[dict] = []
     for f in figures:
         if not out or out[-1]["title"] != f.group:
-            band = _band(Section.STAGE, f.stage_index) if f.stage_index is not None else ""
-            out.append({"title": f.group, "band": band, "anchor": f"diagrams-{len(out)}", "figures": []})
+            colour = band(Section.STAGE, f.stage_index) if f.stage_index is not None else ""
+            out.append({"title": f.group, "band": colour, "anchor": f"diagrams-{len(out)}", "figures": []})
         out[-1]["figures"].append(f)
     return out
 
 
-def _toc(sections: list[dict], has_comparison: bool, has_figures: bool) -> list[dict]:
-    items = [{"href": "#model", "label": "Model"}, {"href": "#table1", "label": "Table 1"}]
-    if has_comparison:
-        items.append({"href": "#depths", "label": "Depths side by side"})
-    items += [{"href": "#journey", "label": "Volume journey"}, {"href": "#explained", "label": "Explained"}]
-    if has_figures:
-        items.append({"href": "#diagrams", "label": "Diagrams"})
+def _toc(sections: list[dict], parts: dict[str, bool]) -> list[dict]:
+    items = [{"href": "#model", "label": "Model"}]
+    for key, label in (("table1", "Table 1"), ("depths", "Depths side by side"), ("journey", "Volume journey"),
+                       ("explained", "Explained"), ("diagrams", "Diagrams")):
+        if parts.get(key):
+            items.append({"href": f"#{key}", "label": label})
     items.append({"href": "#layers", "label": "Every layer",
                   "children": [{"href": f"#{s['anchor']}", "label": s["title"].split(" · ")[0], "band": s["band"]}
                                for s in sections]})
     return items
 
 
+def left_out(trace: Trace) -> str:
+    """The one visible line saying why the paper's views are missing, when they are."""
+    if has_paper_names(trace):
+        return ""
+    if not trace.stages:
+        return ("Table 1, the depths side by side and the residual explanations are left out: the traced graph "
+                "shows no residual block (no addition joins a fork).")
+    return ("Table 1 and the depths side by side are left out: the graph shows residual stages but no stem "
+            "convolution before them, so the paper's layer names do not apply.")
+
+
 def report_context(trace: Trace, *, comparison: paper.Comparison | None = None,
                    figures: Sequence[InlineFigure] = (), links: Sequence[Link] = ()) -> dict:
     """Everything the template shows, as plain strings and lists (all numbers already formatted by fmt)."""
     sections = _layer_sections(trace)
+    table1 = [{"row": r, "band": _row_band(r.key, r.stage_index)} for r in paper.table1(trace)]
+    legs = journey.journey(trace)
+    parts = {"table1": bool(table1), "depths": comparison is not None, "journey": bool(legs), "explained": True,
+             "diagrams": bool(figures or links)}
     return {
-        "title": f"{trace.model_name} · {fmt.input_size(trace.input_shape)}",
+        "title": f"{trace.model_name} · {fmt.volume(trace.input)}",
         "trace": trace,
+        "input": fmt.volume(trace.input),
         "facts": _facts(trace),
         "bands": _bands(),
-        "toc": _toc(sections, comparison is not None, bool(figures or links)),
-        "table1": _table1(trace),
+        "toc": _toc(sections, parts),
+        "left_out": left_out(trace),
+        "table1": table1,
         "table1_caption": paper.table1_caption(trace),
         "column": paper.column_title(trace),
         "comparison": comparison,
         "comparison_rows": _comparison(comparison) if comparison is not None else [],
         "comparison_caption": paper.comparison_caption(comparison, trace) if comparison is not None else "",
         "chain": journey.journey_chain(trace),
-        "legs": [{"leg": leg, "band": _leg_band(leg)} for leg in journey.journey(trace)],
+        "legs": [{"leg": leg, "band": band(leg.section, leg.stage_index)} for leg in legs],
         "journey_caption": journey.journey_caption(trace),
         "rounding": journey.rounding_note(trace),
         "layers_caption": explain.layers_caption(trace),
+        "layers_legend": explain.layers_legend(trace),
         "notes": explain.explanations(trace),
         "figures": list(figures),
         "figure_groups": _figure_groups(figures),
         "links": list(links),
         "sections": sections,
         "totals": {"params": fmt.thousands(trace.totals.params), "macs": fmt.compact(trace.totals.macs),
-                   "macs_exact": fmt.thousands(trace.totals.macs)},
+                   "macs_exact": fmt.thousands(trace.totals.macs),
+                   "per": "per image" if trace.batch == 1 else f"for the batch of {trace.batch}"},
     }
 
 

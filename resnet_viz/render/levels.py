@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from .. import fmt
 from ..palette import INPUT, Colour, section_colour, stage_colour
-from ..schema import Block, Op, OpKind, Path, Section, Stage, Trace
-from ..views import stage_by_id
+from ..schema import Block, Op, OpKind, Section, Stage, Trace
+from ..views.steps import Unit, block_paths, block_runs, units
+from ..views.words import block_name, op_lines, op_phrase, plural
 from .geometry import NOTE_SIZE, Cuboid, Kernel, Label, Layout, box_size, chw, label_size, trace_zoom
 from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, Shortcut, finish, place_row
-from .steps import Unit, block_paths, block_runs, op_lines, op_phrase, units
 
 
 # --- colours --------------------------------------------------------------------------------------
 def op_colour(trace: Trace, op: Op) -> Colour:
     """Colour of the volume an op makes: its stage's, or the stem's / head's."""
     if op.section is Section.STAGE and op.stage is not None:
-        return stage_colour(stage_by_id(trace, op.stage).index)
+        return stage_colour(trace.stage(op.stage).index)
     return section_colour(op.section.value)
 
 
 def producer_colour(trace: Trace, op: Op) -> Colour:
-    """Colour of the volume that flows into `op`: the colour of the op that made it (for a shortcut op, the op
-    that made its block's input)."""
-    first = op.id
-    if op.path is Path.SHORTCUT:
-        first = next((b.op_ids[0] for b in trace.blocks if op.id in b.op_ids), op.id)
-    for prev, cur in zip(trace.ops, trace.ops[1:], strict=False):
-        if cur.id == first:
-            return op_colour(trace, prev)
-    return INPUT
+    """Colour of the volume that flows into `op`: that of the op that made it (the graph's edge says which)."""
+    src = op.inputs[0].op
+    return INPUT if src is None else op_colour(trace, trace.op(src))
 
 
 # --- the four levels ------------------------------------------------------------------------------
@@ -37,10 +31,10 @@ KERNEL_MIN = 11.0  # a kernel is drawn at least this big (a 7×7 window on 224×
 
 def _kernel(src: Cuboid, dst: Cuboid, op: Op) -> Kernel | None:
     """The kernel window at the input's top-left corner and the output pixel it produces."""
-    if op.kernel_size is None or len(op.input_shape) != 4:
+    if op.kernel_size is None or not op.input.is_map:
         return None
-    _, h_in, w_in = chw(op.input_shape)
-    _, h_out, w_out = chw(op.output_shape)
+    _, h_in, w_in = chw(op.input)
+    _, h_out, w_out = chw(op.output)
     kw = min(src.w / 2, max(KERNEL_MIN, src.w * op.kernel_size[1] / w_in))
     kh = min(src.h / 2, max(KERNEL_MIN, src.h * op.kernel_size[0] / h_in))
     px, py = max(2.0, dst.w / w_out / 2), max(2.0, dst.h / h_out / 2)
@@ -55,26 +49,25 @@ OP_ZOOM, OP_FACE = 1.8, 170.0
 def layout_op(trace: Trace, op: Op, *, title: str) -> Layout:
     """input volume → the op (kernel drawn on the input's face) → output volume."""
     colour = op_colour(trace, op)
-    lines = op_lines(op)
     extra = []
     if op.params:
-        extra.append(f"{fmt.thousands(op.params)} params")
+        extra.append(plural(op.params, "param"))
     if op.macs:
-        extra.append(f"{fmt.compact(op.macs)} multiply-adds")
+        extra.append(f"{fmt.compact(op.macs // trace.batch)} multiply-adds")
     items = [
-        BoxSpec("in", op.input_shape, producer_colour(trace, op), (fmt.volume(op.input_shape), "input")),
-        GapSpec(above=(), below=lines + tuple(extra), min_width=120.0, below_is_op=True),
-        BoxSpec("out", op.output_shape, colour, (fmt.volume(op.output_shape), f"output of {op.id}")),
+        BoxSpec("in", op.input, producer_colour(trace, op), (fmt.volume(op.input), "input")),
+        GapSpec(above=(), below=op_lines(op) + tuple(extra), min_width=120.0, below_is_op=True),
+        BoxSpec("out", op.output, colour, (fmt.volume(op.output), f"output of {op.id}")),
     ]
     # one op alone is drawn larger (the same zoom for both volumes keeps them comparable)
-    biggest = max(max(box_size(op.input_shape)[:2]), max(box_size(op.output_shape)[:2]))
+    biggest = max(max(box_size(op.input)[:2]), max(box_size(op.output)[:2]))
     placed = place_row(items, zoom=min(OP_ZOOM, max(trace_zoom(trace), OP_FACE / biggest)))
     src, dst = placed.cuboids
     kernel = _kernel(src, dst, op)
     if kernel is None:
         return finish(title, placed)
     if op.kind is OpKind.CONV:
-        c_in = fmt.channels(op.input_shape) // (op.groups or 1)
+        c_in = op.input.channels // (op.groups or 1)
         text = (f"{fmt.pair(op.kernel_size)}{fmt.TIMES}{fmt.integer(c_in)} kernel",)
     else:
         text = (f"{fmt.pair(op.kernel_size)} window, each channel",)
@@ -83,52 +76,66 @@ def layout_op(trace: Trace, op: Op, *, title: str) -> Layout:
     return finish(title, placed, kernels=(kernel,))
 
 
-def _block_items(trace: Trace, block: Block, start_key: str, *, out_lines) -> tuple[list, Shortcut | None]:
-    """Row items for one block after its input box `start_key`, and the shortcut arc that spans them."""
-    main, join, shortcut = block_paths(trace, block)
-    colour = stage_colour(stage_by_id(trace, block.stage).index)
+def _gate_note(gate: tuple[Op, ...]) -> str:
+    convs = sum(1 for o in gate if o.kind in (OpKind.CONV, OpKind.LINEAR))
+    return f"SE gate: pool, {plural(convs, 'conv')}, sigmoid" if convs else "gate"
+
+
+def _steps(trace: Trace, block: Block, steps: tuple[Unit, ...], colour: Colour, gate: tuple[Op, ...],
+           last_lines: tuple[str, ...] | None, last_key: str) -> list:
+    """Gap + box items for a run of steps; the last box gets `last_lines` and `last_key` when given."""
     items: list = []
-    for i, u in enumerate(main):
+    for i, u in enumerate(steps):
         notes = (u.notes(),) if u.notes() else ()
-        items.append(GapSpec(above=op_lines(u.lead), below=notes))
-        if i < len(main) - 1 or join is None:
-            key = f"{block.id}:{u.lead.id}" if i < len(main) - 1 else f"{block.id}:out"
-            lines = (fmt.volume(u.output_shape),) if i < len(main) - 1 else out_lines
-            items.append(BoxSpec(key, u.output_shape, colour, lines))
-    if join is None:
-        return items, None
+        above = op_lines(u.lead) if u.lead.kind is not OpKind.MUL else ("× gate", _gate_note(gate))
+        items.append(GapSpec(above=above, below=notes))
+        final = i == len(steps) - 1 and last_lines is not None
+        items.append(BoxSpec(last_key if final else f"{block.id}:{u.lead.id}", u.output, colour,
+                             last_lines if final else (fmt.volume(u.output),)))
+    return items
+
+
+def _block_items(trace: Trace, block: Block, start_key: str, *, out_lines: tuple[str, ...]
+                 ) -> tuple[list, Shortcut | None]:
+    """Row items for one block after its input box `start_key`, and the shortcut arc that spans them."""
+    paths = block_paths(trace, block)
+    colour = stage_colour(trace.stage(block.stage).index)
+    out_key = f"{block.id}:out"
+    items = _steps(trace, block, paths.pre, colour, paths.gate, None, "")
+    fork = items[-1].key if items else start_key
+    if paths.join is None:
+        return items + _steps(trace, block, paths.main, colour, paths.gate, out_lines, out_key), None
+    items += _steps(trace, block, paths.main, colour, paths.gate, None, "")
     jkey = f"{block.id}:add"
     items.append(JoinSpec(jkey))
-    items.append(GapSpec(above=(join.notes(),) if join.notes() else (), min_width=MIN_GAP))
-    items.append(BoxSpec(f"{block.id}:out", join.output_shape, colour, out_lines))
-    return items, Shortcut(start_key, jkey, block.shortcut, shortcut, colour)
+    items.append(GapSpec(above=(paths.join.notes(),) if paths.join.notes() else (), min_width=MIN_GAP))
+    items.append(BoxSpec(out_key, paths.join.output, colour, out_lines))
+    return items, Shortcut(fork, jkey, block.shortcut, paths.shortcut, colour)
 
 
 def layout_block(trace: Trace, block: Block, *, title: str) -> Layout:
     """The block's steps left to right, its shortcut as an arc over them into ⊕."""
     first = trace.op(block.op_ids[0])
-    items = [BoxSpec("in", block.input_shape, producer_colour(trace, first), (fmt.volume(block.input_shape),
-                                                                                  "block input"))]
-    rest, sc = _block_items(trace, block, "in", out_lines=(fmt.volume(block.output_shape), "block output"))
+    items = [BoxSpec("in", block.input, producer_colour(trace, first), (fmt.volume(block.input), "block input"))]
+    rest, sc = _block_items(trace, block, "in", out_lines=(fmt.volume(block.output), "block output"))
     items += rest
     zoom = trace_zoom(trace)
     shortcuts = (sc,) if sc else ()
     return finish(title, place_row(items, zoom), shortcuts,
-                   legend_kinds=tuple(dict.fromkeys(s.kind for s in shortcuts)), zoom=zoom)
+                  legend_kinds=tuple(dict.fromkeys(s.kind for s in shortcuts)), zoom=zoom)
 
 
 def layout_stage(trace: Trace, stage: Stage, *, title: str) -> Layout:
     """The stage's blocks in sequence; a run of identical blocks is drawn once under a '×n' bracket."""
     first = trace.op(stage.blocks[0].op_ids[0])
-    items = [BoxSpec("in", stage.input_shape, producer_colour(trace, first),
-                      (fmt.volume(stage.input_shape), "stage input"))]
+    items = [BoxSpec("in", stage.input, producer_colour(trace, first), (fmt.volume(stage.input), "stage input"))]
     shortcuts, spans = [], []
     start = "in"
     runs = block_runs(trace, stage)
     for i, run in enumerate(runs):
         b = run[0]
         name = "stage output" if i == len(runs) - 1 else f"{run[-1].id} output"
-        rest, sc = _block_items(trace, b, start, out_lines=(fmt.volume(b.output_shape), name))
+        rest, sc = _block_items(trace, b, start, out_lines=(fmt.volume(b.output), name))
         items += rest
         if sc:
             shortcuts.append(sc)
@@ -140,41 +147,43 @@ def layout_stage(trace: Trace, stage: Stage, *, title: str) -> Layout:
     brackets = []
     for left, right, run in spans:
         x1, x2 = placed.slots[left][1] + 4, placed.slots[right][1]
-        brackets.append((x1, x2, (f"{fmt.TIMES}{fmt.thousands(len(run))} identical blocks",
-                                  f"{run[0].id} … {run[-1].id}")))
+        brackets.append((x1, x2, (f"{fmt.TIMES}{plural(len(run), 'identical block')}", f"{run[0].id} … {run[-1].id}")))
     kinds = tuple(dict.fromkeys(sc.kind for sc in shortcuts))
     return finish(title, placed, shortcuts, brackets=brackets, legend_kinds=kinds, zoom=zoom)
 
 
 def _block_count(stage: Stage) -> str:
     """'6 bottleneck blocks, /2' (the '/2' when the stage shrinks the height, as the paper marks it)."""
-    kinds = sorted({b.kind for b in stage.blocks})
+    kinds = sorted({block_name(b.kind, b.preact) for b in stage.blocks})
     kind = kinds[0] if len(kinds) == 1 else "residual"
-    n = len(stage.blocks)
-    shrink = stage.input_shape[2] // stage.output_shape[2] if len(stage.output_shape) == 4 else 1
-    down = f", /{fmt.thousands(shrink)}" if shrink > 1 else ""
-    return f"{fmt.thousands(n)} {kind} block{'s' if n != 1 else ''}{down}"
+    shrink = -(-stage.input.height // stage.output.height) if stage.output.is_map and stage.input.is_map else 1
+    down = f", /{shrink}" if shrink > 1 else ""
+    return f"{plural(len(stage.blocks), kind + ' block')}{down}"
 
 
-def _step_lines(trace: Trace, u: Unit) -> tuple[str, ...]:
+def _step_lines(u: Unit) -> tuple[str, ...]:
     """Under a network-level volume: its shape, the op that made it, and what that op is (if it adds anything)."""
     phrase = op_phrase(u.lead)
-    lines = (fmt.volume(u.output_shape), u.lead.id)
+    lines = (fmt.volume(u.output), u.lead.id)
     return lines if phrase.split(" ")[0] == u.lead.id else (*lines, phrase)
 
 
 def layout_network(trace: Trace, *, title: str) -> Layout:
-    """The whole journey: input, each stem step, one volume per stage, then the head's steps."""
-    items: list = [BoxSpec("input", trace.input_shape, INPUT, (fmt.volume(trace.input_shape), "input"))]
-    for u in units(trace.ops_of(trace.stem)):
-        items.append(GapSpec(min_width=NETWORK_GAP))
-        items.append(BoxSpec(u.lead.id, u.output_shape, op_colour(trace, u.lead), _step_lines(trace, u)))
+    """The whole journey: input, each stem step, one volume per stage, then the head's steps (a plain net: every
+    step of it)."""
+    items: list = [BoxSpec("input", trace.input, INPUT, (fmt.volume(trace.input), "input"))]
+
+    def steps(ids: tuple[str, ...]) -> None:
+        for u in units(trace.ops_of(ids)):
+            items.append(GapSpec(min_width=NETWORK_GAP))
+            items.append(BoxSpec(u.lead.id, u.output, op_colour(trace, u.lead), _step_lines(u)))
+
+    steps(trace.stem)
+    steps(trace.plain)
     for s in trace.stages:
         items.append(GapSpec(min_width=NETWORK_GAP))
-        items.append(BoxSpec(s.id, s.output_shape, stage_colour(s.index),
-                              (fmt.volume(s.output_shape), f"{s.id} · {s.paper_name}", _block_count(s))))
-    for u in units(trace.ops_of(trace.head)):
-        items.append(GapSpec(min_width=NETWORK_GAP))
-        items.append(BoxSpec(u.lead.id, u.output_shape, op_colour(trace, u.lead), _step_lines(trace, u)))
+        paper = f" · {s.paper_name}" if s.paper_name else ""
+        items.append(BoxSpec(s.id, s.output, stage_colour(s.index), (fmt.volume(s.output), f"{s.id}{paper}",
+                                                                     _block_count(s))))
+    steps(trace.head)
     return finish(title, place_row(items, trace_zoom(trace)))
-

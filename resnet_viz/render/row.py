@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from .. import fmt
 from ..palette import Colour
-from ..schema import ShortcutKind
+from ..schema import ShortcutKind, Volume
+from ..views.steps import Unit, shortcut_lines
+from ..views.words import SHORTCUT_LEGEND
 from .geometry import (
     NOTE_SIZE,
     TEXT_SIZE,
@@ -29,7 +31,6 @@ from .geometry import (
     label_size,
     union,
 )
-from .steps import Unit, shortcut_lines
 
 MIN_GAP = 34.0
 NETWORK_GAP = 24.0  # the network row's arrows carry no text
@@ -44,7 +45,7 @@ JOIN_R = 10.0
 @dataclass(frozen=True)
 class BoxSpec:
     key: str
-    shape: tuple[int, ...]
+    shape: Volume
     colour: Colour
     lines: tuple[str, ...]
 
@@ -145,7 +146,7 @@ def finish(title: str, placed: Placed, shortcuts=(), brackets=(), legend_kinds=(
         below = 0.0  # how far the lowest shortcut drawing reaches under the lane line
         for sc in shortcuts:
             if sc.steps:
-                w, h, dx, dy = box_size(sc.steps[-1].output_shape, zoom)
+                w, h, dx, dy = box_size(sc.steps[-1].output, zoom)
                 below = max(below, h / 2 + BOX_LABEL_GAP + label_size(("0",))[1])
         lane = main_top - ARC_CLEAR - below
         for sc in shortcuts:
@@ -156,11 +157,11 @@ def finish(title: str, placed: Placed, shortcuts=(), brackets=(), legend_kinds=(
             top = lane - ARROW_CLEAR
             if sc.steps:
                 unit = sc.steps[-1]
-                w, h, dx, dy = box_size(unit.output_shape, zoom)
-                c = Cuboid(f"{sc.end}:shortcut", unit.output_shape, mid - (w + dx) / 2, lane - h / 2, w, h, dx, dy,
+                w, h, dx, dy = box_size(unit.output, zoom)
+                c = Cuboid(f"{sc.end}:shortcut", unit.output, mid - (w + dx) / 2, lane - h / 2, w, h, dx, dy,
                            sc.colour)
                 cuboids.append(c)
-                labels.append(Label((fmt.volume(unit.output_shape),), mid, c.y + c.h + BOX_LABEL_GAP - 4,
+                labels.append(Label((fmt.volume(unit.output),), mid, c.y + c.h + BOX_LABEL_GAP - 4,
                                     TEXT_SIZE, (True,), role="volume"))
                 top = c.bbox.y - ARROW_CLEAR
             caption = shortcut_lines(sc.kind, sc.steps)
@@ -179,11 +180,7 @@ def finish(title: str, placed: Placed, shortcuts=(), brackets=(), legend_kinds=(
         left = min(c.bbox.x for c in cuboids)
         x = left
         for kind in legend_kinds:
-            text = {
-                ShortcutKind.IDENTITY: "identity shortcut (adds the input unchanged)",
-                ShortcutKind.PROJECTION: "projection shortcut (1×1 conv matches the shape)",
-                ShortcutKind.ZEROPAD: "zero-pad shortcut (subsample, pad channels with zeros)",
-            }[kind]
+            text = SHORTCUT_LEGEND[kind]
             legend.append(LegendLine(x, y, 34.0, kind))
             lab = Label((text,), x + 42, y - label_size(("0",), NOTE_SIZE)[1] / 2, NOTE_SIZE, anchor="start",
                         role="legend")

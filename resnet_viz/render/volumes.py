@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from ..options import Level
 from ..schema import ShortcutKind, Trace
-from ..views import block_by_id, stage_by_id
 from . import geometry as g
 from . import levels
 
@@ -20,7 +20,6 @@ INK = "#1f2933"  # text, inside light pills
 INK_SOFT = "#3e4c59"
 LINE = "#7b8794"  # arrows and arcs: mid grey, visible on white and on black
 PILL_FILL, PILL_STROKE = "#ffffff", "#b8c2cc"
-LEVELS = ("network", "stage", "block", "op")
 
 
 def id_prefix(name: str) -> str:
@@ -28,20 +27,18 @@ def id_prefix(name: str) -> str:
     return "rv-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
 
 
-def layout(trace: Trace, *, level: str, select: str | None, title: str) -> g.Layout:
-    """The geometry of one drawing; `select` is an already validated stage, block or op id."""
-    if level == "network":
+def layout(trace: Trace, *, level: Level, select: str | None, title: str) -> g.Layout:
+    """The geometry of one drawing; `select` is an already resolved stage, block or op id."""
+    if level is Level.NETWORK or select is None:
         return levels.layout_network(trace, title=title)
-    if level == "stage":
-        return levels.layout_stage(trace, stage_by_id(trace, select), title=title)
-    if level == "block":
-        return levels.layout_block(trace, block_by_id(trace, select), title=title)
-    if level == "op":
-        return levels.layout_op(trace, trace.op(select), title=title)
-    raise ValueError(f"unknown level {level!r}")
+    if level is Level.STAGE:
+        return levels.layout_stage(trace, trace.stage(select), title=title)
+    if level is Level.BLOCK:
+        return levels.layout_block(trace, trace.block(select), title=title)
+    return levels.layout_op(trace, trace.op(select), title=title)
 
 
-def render_volumes(trace: Trace, *, level: str, select: str | None, title: str, desc: str, name: str) -> str:
+def render_volumes(trace: Trace, *, level: Level, select: str | None, title: str, desc: str, name: str) -> str:
     """SVG text of one volume drawing."""
     return svg(layout(trace, level=level, select=select, title=title), prefix=id_prefix(name), title=title, desc=desc)
 
@@ -95,8 +92,7 @@ def _arrow(a: g.Arrow) -> str:
     )
 
 
-_DASH = {ShortcutKind.IDENTITY: "", ShortcutKind.PROJECTION: ' stroke-dasharray="0.1 5"',
-         ShortcutKind.ZEROPAD: ' stroke-dasharray="0.1 5"'}
+_DASH = {kind: "" if kind is ShortcutKind.IDENTITY else ' stroke-dasharray="0.1 5"' for kind in ShortcutKind}
 
 
 def _arc(a: g.Arc) -> str:

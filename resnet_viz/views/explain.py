@@ -250,3 +250,19 @@ def layers_caption(trace: Trace) -> str:
            f"MACs are multiply-adds for the traced batch of {n} images (divide by {n} for one image).")
     return f"Every op of {trace.model_name} in execution order, {grouped}.{paper} {per}"
 
+
+
+def layers_legend(trace: Trace) -> str:
+    """How to read the per-layer table, naming only the marks this network's table has."""
+    parts = []
+    if any(downsampling_op(trace, s) for s in trace.stages) or any(o.stride and max(o.stride) > 1
+                                                                   for o in trace.ops_of(trace.stem)):
+        parts.append("↓ marks an op that downsamples (strides)")
+    if any(o.path is Path.SHORTCUT for o in trace.ops):
+        parts.append("italic rows run on the shortcut path")
+    if trace.blocks:
+        parts.append("subtotals per block, totals per stage")
+    if any(o.kind in (OpKind.CONV, OpKind.MAXPOOL, OpKind.AVGPOOL) and o.kernel_size for o in trace.ops):
+        parts.append("hover an underlined output size for PyTorch's size arithmetic")
+    parts.append("hover a MACs figure for the exact count")
+    return " · ".join(parts) + "."

@@ -24,8 +24,12 @@ class Stack:
     lines: tuple[str, ...]
     repeat: int
 
+    @property
+    def times(self) -> str:
+        return f"×{self.repeat}"
+
     def text(self) -> str:
-        return f"[{'; '.join(self.lines)}] ×{self.repeat}"
+        return f"[{'; '.join(self.lines)}] {self.times}"
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from . import __version__
-from .embed import CSS_CLASS, OPTION_KEYS, figure_for, parse_request
-from .errors import ResnetVizError
-from .files import write_atomic
+from .. import __version__
+from ..errors import ResnetVizError
+from ..output.files import write_file
+from .docs import OPTION_KEYS, drawing_for, parse_request
+from .embed import CSS_CLASS
 
 
 class resnet_viz_image(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -25,10 +26,11 @@ class resnet_viz_image(nodes.General, nodes.Inline, nodes.Element):  # noqa: N80
 
 
 class _OptionSpec(dict):
-    """Docutils reports an unknown option with the key a spec lookup raises; make that key list the valid ones."""
+    """Docutils reports an unknown option as `unknown option: "<key>"` with the key a spec lookup raises; make that
+    key carry the valid ones, closing docutils' own quote after the option's name."""
 
-    def __missing__(self, key):
-        raise KeyError(f'{key}" (must be one of: {", ".join(sorted(self))})')
+    def __missing__(self, key):  # type: ignore[no-untyped-def]
+        raise KeyError(f'{key}"; must be one of: {", ".join(sorted(self))}; see "resnet-viz')
 
 
 def _spec() -> _OptionSpec:
@@ -48,10 +50,11 @@ class ResnetVizDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         wanted = {k: v for k, v in self.options.items() if k in OPTION_KEYS}
+        page = Path(self.env.doc2path(self.env.docname)).parent
         try:
-            fig = figure_for(parse_request(wanted))
+            fig = drawing_for(parse_request(wanted, base=page))
         except ResnetVizError as e:
-            raise self.error(f'resnet-viz directive: {e}') from None
+            raise self.error(f"resnet-viz directive: {e}") from None
         width = self.options.get("width")
         image = resnet_viz_image(svg=fig.svg, filename=fig.filename, alt=fig.alt, width=width or "")
         figure = nodes.figure("", image, classes=[CSS_CLASS, *self.options.get("class", [])])
@@ -73,7 +76,7 @@ def visit_image_html(self, node: resnet_viz_image) -> None:
     """Write the SVG into the output's image folder (once per name) and point an <img> at it."""
     target = Path(self.builder.outdir, self.builder.imagedir, node["filename"])
     if not target.exists():
-        write_atomic(target, node["svg"])
+        write_file(target, node["svg"])
     src = posixpath.join(self.builder.imgpath, node["filename"])
     style = f' style="width: {html.escape(node["width"])}"' if node["width"] else ""
     self.body.append(f'<img src="{html.escape(src)}" alt="{html.escape(node["alt"])}" class="{CSS_CLASS}"{style} />')

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 
-from .embed import figure_for, html_figure, parse_request
-from .errors import InvalidOption, ResnetVizError
+from ..errors import InvalidOption, ResnetVizError
+from .docs import drawing_for, parse_request
+from .embed import html_figure
 
 log = logging.getLogger("mkdocs.plugins.resnet_viz")
 
@@ -46,10 +48,29 @@ def fence_validator(language, inputs, options, attrs, md) -> bool:
 
 def fence_format(source, language, css_class, options, md, **kwargs) -> str:
     """The fence as a <figure> holding the inline SVG and its caption."""
+    page = _page(md)
     try:
         request = parse_request({**(options or {}), **parse_fence(source)})
-        fig = figure_for(request)
+        fig = drawing_for(request)
     except ResnetVizError as e:
-        log.warning("resnet-viz fence: %s", e)
-        return f'<div class="{css_class or "resnet-viz"} resnet-viz-error"><p>resnet-viz: {html.escape(str(e))}</p></div>'
+        log.warning("resnet-viz fence%s: %s", f" in {page}" if page else "", e)
+        return (f'<div class="{css_class or "resnet-viz"} resnet-viz-error" role="alert" style="{ERROR_STYLE}">'
+                f"<p><strong>resnet-viz</strong>{' in ' + html.escape(page) if page else ''}: "
+                f"{html.escape(str(e))}</p></div>")
     return html_figure(fig, caption=request.caption, width=request.width)
+
+
+ERROR_STYLE = ("border:1px solid #d64545;border-left-width:4px;border-radius:4px;padding:0.6em 0.9em;"
+               "background:rgba(214,69,69,0.08);color:inherit;margin:1em 0")
+
+
+def _page(md: object) -> str:
+    """The page MkDocs is rendering, so a warning can name it: MkDocs hands the fence no page, but the Page object
+    that called Markdown is on the stack (mkdocs.structure.pages.Page.render); '' outside MkDocs."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        if type(owner).__module__.startswith("mkdocs.") and type(owner).__name__ == "Page":
+            return str(getattr(getattr(owner, "file", None), "src_path", "") or "")
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
