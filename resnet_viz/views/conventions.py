@@ -85,6 +85,9 @@ def _torchvision_arch(spec: NetworkSpec | None) -> str | None:
 Rule = Callable[[Op, int, int], int]  # (op, its module's parameters, our MACs of the op per image) → count
 
 
+_MACS = (OpKind.CONV, OpKind.LINEAR)
+
+
 def _module(op: Op) -> bool:
     return op.id == op.module or op.id.startswith(op.module + "#")
 
@@ -96,7 +99,7 @@ def _positions(op: Op) -> int:
 def _bias(op: Op, params: int, macs: int) -> int:
     """Bias additions per image of a conv or fc module: its parameters beyond the weight, at every position."""
     positions = _positions(op)
-    return (params - macs // positions) * positions if params and op.kind in (OpKind.CONV, OpKind.LINEAR) else 0
+    return (params - macs // positions) * positions if params and op.kind in _MACS else 0
 
 
 def _total(trace: Trace, rule: Rule) -> int:
@@ -113,7 +116,7 @@ def _torchinfo(op: Op, params: int, macs: int) -> int:
 
 def _fvcore(training: bool) -> Rule:
     def rule(op: Op, params: int, macs: int) -> int:
-        if op.kind in (OpKind.CONV, OpKind.LINEAR):
+        if op.kind in _MACS:
             return macs
         if op.kind is OpKind.BATCHNORM:
             return op.input.numel * ((5 if params else 4) if training else (2 if params else 1))
@@ -131,7 +134,7 @@ _PT_ONCE = {"ReLU6", "LeakyReLU", "SiLU", "relu", "elu", "gelu", "prelu", "relu6
 
 def _ptflops(op: Op, params: int, macs: int) -> int:
     mod = _module(op)
-    if op.kind in (OpKind.CONV, OpKind.LINEAR):
+    if op.kind in _MACS:
         return macs + _bias(op, params, macs) if mod else 0
     if op.kind in (OpKind.BATCHNORM, OpKind.NORM) and mod:
         return op.input.numel * (2 if params and op.type_name != "LayerNorm" else 1)
@@ -141,7 +144,7 @@ def _ptflops(op: Op, params: int, macs: int) -> int:
 
 
 def _ptflops_aten(op: Op, params: int, macs: int) -> int:
-    return macs + _bias(op, params, macs) if op.kind in (OpKind.CONV, OpKind.LINEAR) else 0
+    return macs + _bias(op, params, macs) if op.kind in _MACS else 0
 
 
 _THOP_NORMS = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LayerNorm", "InstanceNorm1d",
@@ -151,7 +154,7 @@ _THOP_NORMS = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "La
 def _thop(op: Op, params: int, macs: int) -> int:
     if not _module(op):
         return 0
-    if op.kind in (OpKind.CONV, OpKind.LINEAR):
+    if op.kind in _MACS:
         return macs
     if op.type_name in _THOP_NORMS:
         return 2 * op.input.numel * (2 if params else 1)
@@ -170,6 +173,7 @@ def fvcore_flops(trace: Trace, training: bool = False) -> int:
 
 
 def ptflops_macs(trace: Trace, backend: str = "pytorch") -> int:
+    """The default "pytorch" backend (module hooks, patched functions) or "aten" (aten.convolution and mm only)."""
     return _total(trace, _ptflops if backend == "pytorch" else _ptflops_aten)
 
 
@@ -185,8 +189,8 @@ def tool_counts(trace: Trace) -> tuple[Count, ...]:
          "counted apart"),
         ("torch FlopCounterMode", "FLOPs", 2 * macs, n, "counts a multiply-add as two FLOPs (2 × MACs), convs and "
          "matmuls only"),
-        ("torchinfo", "Total mult-adds", torchinfo_mult_adds(trace), n, "adds, per image, 2·C per batch norm (its "
-         "weights) and every conv/fc bias at each output position"),
+        ("torchinfo", "Total mult-adds", torchinfo_mult_adds(trace), n, "adds each norm layer's parameters (2·C per "
+         "batch norm) and every conv/fc bias once per output position"),
         ("fvcore", "flops", fvcore_flops(trace), n, "one per MAC (no bias), plus 2 per element of each BN in eval "
          "mode and 1 per input of adaptive average pools; ReLU, max pool and adds skipped"),
         ("fvcore, training mode", "flops", fvcore_flops(trace, training=True), n, "a model not put in eval mode: 5 "
@@ -194,8 +198,8 @@ def tool_counts(trace: Trace) -> tuple[Count, ...]:
         ("ptflops", "MACs", ptflops_macs(trace), 1, "adds biases, 2 per BN element, and ReLU outputs and pool "
          "inputs twice (module hook and patched function both count); `+` residual adds not counted"),
         ("ptflops, aten backend", "MACs", ptflops_macs(trace, "aten"), 1, "adds only the conv and fc bias adds"),
-        ("thop", "MACs", thop_macs(trace), n, "adds 4 per BN element (2 ops, doubled for affine) and (k+1) per "
-         "adaptive average pool output; ReLU, max pool and adds count zero"),
+        ("thop", "MACs", thop_macs(trace), n, "adds 4 per BN element (normalise: 2, doubled when affine) and k+1 per "
+         "adaptive average pool output; no bias; ReLU, max pool and adds count zero"),
     ]
     if _torchvision_arch(trace.model) and trace.input.dims == (3, 224, 224):
         rows.insert(2, ("torchvision docs", "GFLOPS", macs, 1, "its docs' GFLOPS are MACs of its own (v1.5) net "
@@ -203,7 +207,7 @@ def tool_counts(trace: Trace) -> tuple[Count, ...]:
     return tuple(Count(source, name, value, value * k, reason) for source, name, value, k, reason in rows)
 
 
-def flops_table(trace: Trace, variants: Mapping[str, Trace] = {}) -> FlopsTable | None:  # noqa: B006 (read-only)
+def flops_table(trace: Trace, variants: Mapping[str, Trace] = {}) -> FlopsTable | None:
     """The paper's figure, ours for each traced configuration, and the tools'; None unless a paper net at 224."""
     gap = paper_gap(trace)
     if gap is None:
@@ -218,8 +222,8 @@ def flops_table(trace: Trace, variants: Mapping[str, Trace] = {}) -> FlopsTable 
             gaps[g.macs] = replace(g, configs=(*old.configs, *g.configs)) if old else g
     ours = tuple(gaps.values())
     closest = min(ours, key=lambda g: abs(g.percent))
-    summary = (f"ours is {gap.percent:+.1f} % from the paper's {gap.published / 1e9:g} × 10⁹ FLOPs, which count "
-               f"multiply-adds ({gap.configs[0]})")
-    if closest is not gap:
+    summary = (f"our MACs ({gap.configs[0]}) are {gap.percent:+.1f} % from the paper's {gap.published / 1e9:g} × 10⁹ "
+               "FLOPs, which count multiply-adds")
+    if closest.macs != gap.macs:
         summary += f"; {' = '.join(closest.configs)}: {closest.percent:+.1f} %"
-    return FlopsTable(gap.depth, gap.published, ours, tool_counts(trace), summary + "; see the FLOPs table")
+    return FlopsTable(gap.depth, gap.published, ours, tool_counts(trace), summary + "; see the FLOPs conventions table")
