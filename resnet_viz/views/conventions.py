@@ -173,7 +173,8 @@ def fvcore_flops(trace: Trace, training: bool = False) -> int:
 
 
 def ptflops_macs(trace: Trace, backend: str = "pytorch") -> int:
-    """The default "pytorch" backend (module hooks, patched functions) or "aten" (aten.convolution and mm only)."""
+    """Backend "pytorch" (module hooks and patched functions; 0.7.5's default, though its README says "aten") or
+    "aten" (aten.convolution and matrix products only)."""
     return _total(trace, _ptflops if backend == "pytorch" else _ptflops_aten)
 
 
@@ -195,9 +196,9 @@ def tool_counts(trace: Trace) -> tuple[Count, ...]:
          "mode and 1 per input of adaptive average pools; ReLU, max pool and adds skipped"),
         ("fvcore, training mode", "flops", fvcore_flops(trace, training=True), n, "a model not put in eval mode: 5 "
          "per element of each BN"),
-        ("ptflops", "MACs", ptflops_macs(trace), 1, "adds biases, 2 per BN element, and ReLU outputs and pool "
-         "inputs twice (module hook and patched function both count); `+` residual adds not counted"),
-        ("ptflops, aten backend", "MACs", ptflops_macs(trace, "aten"), 1, "adds only the conv and fc bias adds"),
+        ("ptflops", "MACs", ptflops_macs(trace), 1, "default (pytorch) backend: adds biases, 2 per BN element, and "
+         "ReLU outputs and pool inputs twice (module hook and patched function); `+` adds not counted"),
+        ("ptflops, aten backend", "MACs", ptflops_macs(trace, "aten"), 1, "adds only the conv and fc bias additions"),
         ("thop", "MACs", thop_macs(trace), n, "adds 4 per BN element (normalise: 2, doubled when affine) and k+1 per "
          "adaptive average pool output; no bias; ReLU, max pool and adds count zero"),
     ]
