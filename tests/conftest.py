@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))  # tests/zoo.py, tests/oracles.py, tests/golden_util.py
+
 
 def pytest_addoption(parser):
-    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/ from the current output")
+    parser.addoption("--update-goldens", action="store_true", help="rewrite gallery/ (the golden files) first")
 
 
 @pytest.fixture
@@ -19,16 +23,32 @@ def update_goldens(request) -> bool:
 
 
 @functools.cache
-def _trace(depth=None, input_size=None, layers=None, **kw):
+def _trace(depth=None, input_size=None, **kw):
     from resnet_viz.api import trace_network
 
-    return trace_network(depth, input_size=input_size, layers=layers, device="meta", **kw)
+    return trace_network(depth, input_size=input_size, device=kw.pop("device", "meta"), **kw)
 
 
 @pytest.fixture(scope="session")
 def make_trace():
     """make_trace(depth, input_size, **options) → Trace, cached for the whole session."""
     return _trace
+
+
+@functools.cache
+def _zoo_trace(name: str, device: str = "meta"):
+    from zoo import INPUT, ZOO
+
+    from resnet_viz.core.tracing import trace_module
+    from resnet_viz.options import ModelOptions
+
+    return trace_module(ZOO[name](), ModelOptions.parse(input=INPUT[name], device=device), name=name)
+
+
+@pytest.fixture(scope="session")
+def zoo_trace():
+    """zoo_trace(name, device='meta') → the Trace of a zoo model at its natural input, cached."""
+    return _zoo_trace
 
 
 def require_tool(name: str, marker: str):

@@ -56,7 +56,8 @@ def check_document(doc: Any) -> None:
         raise ValueError(f"it was written by an older resnet-viz (schema version 1); {RETRACE}")
     if version != SCHEMA_VERSION:
         raise ValueError(f"unsupported schema_version {version!r} (this resnet-viz reads {SCHEMA_VERSION})")
-    for problem in (first_error(doc), first_inconsistency(doc)):
+    for check in (first_error, first_inconsistency):  # the cross-checks trust the types the schema guarantees
+        problem = check(doc)
         if problem is not None:
             raise ValueError(f"{problem[0]}: {problem[1]}")
 
