@@ -22,8 +22,10 @@ and moves by `stride` pixels per output position. Why each rule holds:
   asymmetric 'same' padding) is unknown: None, and so is everything that reads it.
 
 Windows are unclipped: they may reach into the padding around the image; `Field.clipped` intersects them with it.
-Near the bottom/right edge of a map whose size was rounded down, the arithmetic may count padded positions of an
-intermediate map whose own windows lie partly inside the image: there it can over-estimate by the lost pixels.
+Limits of the arithmetic (none met in a ResNet): it gives padded positions windows too, which adds nothing inside the
+image before a map's first position, but can after its last when a valid strided op dropped the image's last pixels,
+or for a position that reads only padding: the clipped window then over-estimates. A dilated window whose taps lie
+further apart than the windows they read has holes; its field is the span.
 """
 
 from __future__ import annotations
@@ -129,8 +131,8 @@ def _field(op: Op, sources: Sequence[Field | None]) -> Field | None:
     if op.kernel_size is not None and op.stride is not None:
         return _window_op(src, op)
     if op.kind is OpKind.PAD and op.padding is not None:
-        pad = op.padding
-        return Field(src.size, src.stride, (src.start[0] - pad[0] * src.stride[0], src.start[1] - pad[1] * src.stride[1]))
+        (top, left), (jh, jw) = op.padding, src.stride
+        return Field(src.size, src.stride, (src.start[0] - top * jh, src.start[1] - left * jw))
     return src if op.kind in KEEP and op.output.spatial == op.input.spatial else None
 
 
