@@ -85,6 +85,15 @@ def test_global_pool_covers_the_image(r18):
     assert f["layer1.1.relu#2"] is not None and not f["layer1.1.relu#2"].covers((224, 224))
 
 
+def test_vector_of_a_map_covers_all_its_positions():
+    trace = _module(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 4 * 4, 10)), (6, 6))
+    f = receptive_fields(trace)
+    assert f["0"] == Field((3, 3), (1, 1), (0, 0))
+    # flatten reads all 4x4 positions of the conv: 3 + (4-1)*1 = 6 pixels from 0, the whole 6x6 image
+    assert f["1"] == f["2"] == Field((6, 6), (4, 4), (0, 0))
+    assert f["2"] is not None and f["2"].covers((6, 6))
+
+
 # --------------------------------------------------------------------------------------------------------------
 # exact agreement with the empirical probe
 # --------------------------------------------------------------------------------------------------------------
@@ -323,6 +332,7 @@ def test_unknown_geometry_is_none_downstream():
     unknown = [o.id for o in trace.ops if fields[o.id] is None]
     known = [o.id for o in trace.ops if fields[o.id] is not None]
     assert "conv1" in known and "mean" in known and "fc#2" in known
+    assert fields["mean"] == fields["fc#2"] == Field((3 + 7, 3 + 7), (8, 8), (-1, -1))  # all 8x8 positions of conv1
     assert unknown[0] == "interpolate" and trace.op("interpolate").kind.value == "other"
     assert {"conv2", "max_pool", "add", "pool", "flatten", "fc"} <= set(unknown)
     assert fields["add#2"] is None  # the model's output: one operand is unknown
