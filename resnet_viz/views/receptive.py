@@ -22,10 +22,11 @@ and moves by `stride` pixels per output position. Why each rule holds:
   asymmetric 'same' padding) is unknown: None, and so is everything that reads it.
 
 Windows are unclipped: they may reach into the padding around the image; `Field.clipped` intersects them with it.
-Limits of the arithmetic (none met in a ResNet): it gives padded positions windows too, which adds nothing inside the
-image before a map's first position, but can after its last when a valid strided op dropped the image's last pixels,
-or for a position that reads only padding: the clipped window then over-estimates. A dilated window whose taps lie
-further apart than the windows they read has holes; its field is the span.
+Limits of the arithmetic, met by none of the ResNets we probed at every output position: it gives padded positions
+windows too, which adds nothing inside the image before a map's first position, but can after its last when a valid
+strided op dropped the image's last pixels, or for a position that reads only padding: the clipped window then
+over-estimates. A dilated window whose taps lie further apart than the windows they read has holes; its field is the
+span.
 """
 
 from __future__ import annotations
