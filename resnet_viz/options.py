@@ -140,9 +140,10 @@ class ModelOptions:
         out: dict[str, Any] = {}
         if "depth" in v:
             out["depth"] = parse_whole(v["depth"], "depth", 1, 100_000)
-        for key, lo, hi in (("num_classes", 1, 1_000_000), ("groups", 1, 1024), ("width_per_group", 1, 4096)):
+        for key, what, lo, hi in (("num_classes", "number of classes", 1, 1_000_000), ("groups", "groups", 1, 1024),
+                                  ("width_per_group", "width per group", 1, 4096)):
             if key in v:
-                out[key] = parse_whole(v[key], key.replace("_", " "), lo, hi)
+                out[key] = parse_whole(v[key], what, lo, hi)
         if "layers" in v:
             if not isinstance(v["layers"], (str, tuple, list)):
                 raise InvalidType(f"layers must be text such as '3,4,6,3' or a sequence of whole numbers "

@@ -40,6 +40,9 @@ def test_paper_stem_sizes():
 
 
 def test_formula_text_shows_floor_only_when_it_rounds():
-    assert output_size_formula(197, 7, 2, 3) == "(197 + 2·3 − 7) / 2 + 1 = 99"
-    assert output_size_formula(224, 7, 2, 3) == "⌊(224 + 2·3 − 7) / 2⌋ + 1 = 112"
+    assert output_size_formula(197, 7, 2, 3) == "(197 + 2·3 − 1·(7−1) − 1) / 2 + 1 = 99"
+    assert output_size_formula(224, 7, 2, 3) == "⌊(224 + 2·3 − 1·(7−1) − 1) / 2⌋ + 1 = 112"
+    # ceil_mode pools round up, and say when the last window would start in the padding
+    assert output_size_formula(7, 2, 2, 0, 1, True) == "⌈(7 + 2·0 − 1·(2−1) − 1) / 2⌉ + 1 = 4"
+    assert output_size_formula(5, 2, 2, 1, 1, True).endswith("− 1 (the last window would start in the padding) = 3")
     assert is_floor_rounded(224, 7, 2, 3) and not is_floor_rounded(197, 7, 2, 3)

@@ -21,7 +21,7 @@ def parse_compare(value: str, trace: Trace) -> tuple[int, ...] | None:
         return None
     if text == "auto":
         return comparison_depths(trace) or None
-    parts = [p.strip() for p in text.split(",")]
+    parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts or not all(p.isascii() and p.isdigit() for p in parts):
         raise InvalidOption(f"invalid --compare {value!r} (must be auto, none, or depths such as 18,34,50)")
     depths = tuple(int(p) for p in parts)
