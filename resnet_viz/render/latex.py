@@ -1,11 +1,14 @@
 """LaTeX (booktabs) tables of a trace: the paper's Table 1, its side-by-side form and the per-layer table.
 
-Pure functions returning ASCII-only LaTeX that compiles with plain pdflatex in OT1 or T1 encoding. A snippet pasted
-into a document needs `\\usepackage{booktabs}` (every table) and `\\usepackage{longtable}` (the per-layer table, which
-is a `longtable` so that ResNet-1202's 4,000 rows break across pages; longtable needs one-column mode, or wrap the
-snippet in `\\onecolumn`). Text is escaped by `tex`: the ten special characters, `<>|"`, the Unicode symbols the
-views write (× → ⌊⌋ · ⁹ …) as math, `backticked` PyTorch names as `\\texttt{}`; any other character becomes an accent
-command or `[U+XXXX]`. Output is deterministic: the same trace gives the same bytes.
+Pure functions returning ASCII-only LaTeX that compiles with plain pdflatex, in OT1 or T1 encoding, without any
+bitmap (TS1) font. Pasted into a document, a snippet needs `\\usepackage{booktabs}`; the per-layer table also needs
+`\\usepackage{longtable}` (it is a longtable so that ResNet-1202's 4,000 rows break across pages; longtable works in
+one-column mode only). Table 1 and its side-by-side form are `table*` floats in `\\small` type: a plain table in a
+one-column document, across both columns of a two-column one (five depths side by side are about 6.3 in wide, like
+the paper's). The per-layer table is about 5.5 in wide in footnote size (use `\\scriptsize` in a narrower text).
+Text is escaped by `tex`: the ten special characters and `<>|"`, the Unicode symbols the views write (× → ⌊⌋ · –
+“” ⁹) as math or ligatures, `backticked` PyTorch names as `\\texttt{}`, other letters as accent commands, anything
+else as `[U+XXXX]`. The same trace gives the same bytes.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ _SUP, _SUB = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "₀₁₂₃₄₅₆₇₈�
 _SCRIPTS = re.compile(f"([{_SUP}]+|[{_SUB}]+)")
 _DIGITS = str.maketrans(_SUP + _SUB, "0123456789-+" * 2)
 _BR = " \\\\ "  # a line break inside a cell
+# The paper's headings, each on two lines to keep the table narrow.
+_HEADS = (r"\begin{tabular}[b]{@{}l@{}}layer \\ name\end{tabular}",
+          r"\begin{tabular}[b]{@{}l@{}}output \\ size\end{tabular}")
 
 
 def _char(ch: str, tt: bool) -> str:
@@ -83,11 +89,11 @@ def _label(trace: Trace, what: str) -> str:
     return f"tab:resnet-viz-{re.sub(r'[^A-Za-z0-9.:-]+', '-', trace.model_name).strip('-') or 'model'}-{what}"
 
 
-def _lines(lines: Sequence[str]) -> str:
+def _lines(lines: Sequence[str], pos: str = "c") -> str:
     """Several lines in one cell: a nested one-column tabular (base LaTeX), or the text itself for one line."""
     if len(lines) == 1:
         return lines[0]
-    return "\\begin{tabular}[c]{@{}c@{}}" + _BR.join(lines) + "\\end{tabular}"
+    return f"\\begin{{tabular}}[{pos}]{{@{{}}c@{{}}}}" + _BR.join(lines) + "\\end{tabular}"
 
 
 def _small(texts: Sequence[str], width: float, align: str) -> str:
@@ -104,23 +110,27 @@ def _stack(stack: Stack) -> str:
 
 
 def _part(cell: Cell, part: str, width: float) -> str:
+    """One part of a cell: its plain lines, its brackets, its notes, or (a count) the number above its notes."""
     if part == "lines":
         return _lines([tex(x) for x in cell.lines]) if cell.lines else ""
     if part == "stacks":
         return _lines([_stack(x) for x in cell.stacks]) if cell.stacks else ""
+    if part == "count":
+        return _lines([*(tex(x) for x in cell.lines), *(f"\\footnotesize {tex(x)}" for x in cell.notes)], "t")
     return _small(cell.notes, width, "\\centering") if cell.notes else ""
 
 
 def _runs(cells: Sequence[Cell], part: str, note_em: float) -> list[str]:
-    """One part (lines, stacks or notes) of a row's cells, identical neighbours merged into a \\multicolumn."""
-    runs: list[list[Cell]] = []
+    """One part of a row's cells, identical neighbours merged into a \\multicolumn (notes wrap to its width)."""
+    runs: list[tuple[str, Cell, int]] = []
     for cell in cells:
-        if runs and getattr(runs[-1][0], part) == getattr(cell, part):
-            runs[-1].append(cell)
+        key = _part(cell, part, note_em)
+        if runs and runs[-1][0] == key:
+            runs[-1] = (key, cell, runs[-1][2] + 1)
         else:
-            runs.append([cell])
-    texts = [(len(run), _part(run[0], part, len(run) * note_em)) for run in runs]
-    return [text if n == 1 else f"\\multicolumn{{{n}}}{{c}}{{{text}}}" for n, text in texts]
+            runs.append((key, cell, 1))
+    return [key if n == 1 else f"\\multicolumn{{{n}}}{{c}}{{{_part(cell, part, n * note_em)}}}"
+            for key, cell, n in runs]
 
 
 def _paper_table(label: str, caption: str, titles: Sequence[str], current: int | None, names: Sequence[str],
@@ -129,30 +139,32 @@ def _paper_table(label: str, caption: str, titles: Sequence[str], current: int |
     """Table 1's layout for any number of network columns. Each layer takes up to three lines, as in the paper:
     plain lines (the max pool), the brackets (beside the layer's name and size), then the notes in small type."""
     heads = [f"\\textbf{{{tex(t)}}}" if i == current else tex(t) for i, t in enumerate(titles)]
-    out = ["\\begin{table*}[tbp]", "\\centering", "\\small", "\\setlength{\\tabcolsep}{4pt}",
+    out = ["\\begin{table*}[tbp]", "\\centering", "\\small", "\\setlength{\\tabcolsep}{3pt}",
            f"\\caption{{{tex(caption)}}}", f"\\label{{{label}}}",
            f"\\begin{{tabular}}{{@{{}}ll{'c' * len(titles)}@{{}}}}", "\\toprule",
-           " & ".join(["layer name", "output size", *heads]) + " \\\\", "\\midrule"]
+           " & ".join([*_HEADS, *heads]) + " \\\\", "\\midrule"]
     for i, (name, size, row, kind) in enumerate(zip(names, sizes, cells, kinds, strict=True)):
         if kind == "count" and i and kinds[i - 1] != "count":
             out.append("\\midrule")
         elif i:
             out.append("\\addlinespace")
+        if kind == "count":  # the name beside the number, its notes under the number
+            label_cell = f"\\multicolumn{{2}}{{@{{}}l}}{{\\parbox[t]{{8em}}{{\\raggedright {tex(name)}}}}}"
+            out.append(" & ".join([label_cell, *_runs(row, "count", note_em)]) + " \\\\")
+            continue
         under = _small([pytorch[i]], 9, "\\raggedright") if i < len(pytorch) and pytorch[i] else ""
         parts = [p for p in ("lines", "stacks", "notes") if any(getattr(c, p) for c in row) or (p == "notes" and under)]
         main = next((p for p in ("stacks", "lines", "notes") if p in parts), "lines")
         for part in parts or [main]:
-            first = [under, ""] if part == "notes" else ["", ""]
-            if part == main:
-                first = [f"\\multicolumn{{2}}{{@{{}}l}}{{\\parbox[t]{{9em}}{{\\raggedright {tex(name)}}}}}"] \
-                    if kind == "count" else [tex(name), tex(size)]
+            first = [tex(name), tex(size)] if part == main else [under, ""] if part == "notes" else ["", ""]
             out.append(" & ".join([*first, *_runs(row, part, note_em)]) + " \\\\")
     out += ["\\bottomrule", "\\end{tabular}", "\\end{table*}"]
     return "\n".join(out) + "\n"
 
 
 def table1_latex(trace: Trace) -> str:
-    """The paper's Table 1 for one network (a `table` float); a comment when the graph showed no residual stages."""
+    """The paper's Table 1 for one network: layer name, output size, the network's column with its brackets ×n, the
+    PyTorch modules and notes in small type; a LaTeX comment when the graph showed no stem and residual stages."""
     from .table import header  # table.py imports this module: imported here to avoid the cycle
 
     rows = table1(trace)
