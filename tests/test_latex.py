@@ -45,11 +45,12 @@ def _user() -> Trace:
     return trace_module(_UserNet(), ModelOptions.parse(input=(32, 32), device="meta"), name="my_net 100%")
 
 
-def _compile(tmp: Path, *tables: str) -> str:
-    """pdflatex the document (twice, as longtable wants), check its fonts, return `pdftotext -layout`'s text."""
+def _compile(tmp: Path, *tables: str, source: str | None = None) -> str:
+    """pdflatex document(*tables) or `source` (twice, as longtable wants), check its fonts, return
+    `pdftotext -layout`'s text."""
     require_tool("pdflatex", "latex")
     require_tool("pdftotext", "latex")
-    source = document(*tables)
+    source = source or document(*tables)
     assert source.isascii()
     (tmp / "t.tex").write_text(source, encoding="ascii")
     for _ in range(2):
@@ -134,8 +135,9 @@ def test_table1_structure() -> None:
 def test_comparison_merges_identical_neighbours_and_marks_the_current_column() -> None:
     depths = [_trace(depth=d, input=224) for d in (18, 34, 50, 101, 152)]
     out = comparison_latex(comparison(depths, depths[2]), depths[2])
-    header = next(line for line in out.splitlines() if line.startswith("layer name"))
-    assert header == "layer name & output size & 18-layer & 34-layer & \\textbf{50-layer} & 101-layer & 152-layer \\\\"
+    header = next(line for line in out.splitlines() if "18-layer" in line)
+    assert header.endswith(" & 18-layer & 34-layer & \\textbf{50-layer} & 101-layer & 152-layer \\\\")
+    assert header.startswith("\\begin{tabular}[b]{@{}l@{}}layer \\\\ name\\end{tabular} & ")
     assert "conv1 & 112$\\times$112 & \\multicolumn{5}{c}{7$\\times$7, 64, stride 2} \\\\" in out
     assert "\\multicolumn{5}{c}{3$\\times$3 max pool, stride 2}" in out  # the pool line spans, as in the paper
     conv2 = next(line for line in out.splitlines() if line.startswith("conv2\\_x"))
@@ -223,7 +225,23 @@ def test_odd_input_and_batch_compile(tmp_path: Path) -> None:
 def test_user_cnn_without_residual_blocks_compiles(tmp_path: Path) -> None:
     t = _user()
     text = _compile(tmp_path, table1_latex(t), layers_latex(t))
-    assert "Table 1:" in text and "layer name" not in text  # only the per-layer table
+    assert "Table 1:" in text and "output" not in text  # only the per-layer table
     for part in ("my net 100%", "all ops (no residual block found)", "features.3", "w_#%&$\\{}^~", "3×3 g=2",
                  "8,666"):
         assert part in text, part
+
+
+@pytest.mark.parametrize("options", ["", "twocolumn", "twocolumn,a4paper"])
+def test_paper_tables_paste_into_a_document_with_only_booktabs(tmp_path: Path, options: str) -> None:
+    """Table 1 fits a one-column article; the five depths side by side, as wide as the paper's, span a two-column
+    page (table* is a plain table in one-column documents)."""
+    depths = [_trace(depth=d, input=224) for d in (18, 34, 50, 101, 152)]
+    tables = table1_latex(depths[2])
+    if options:
+        tables += comparison_latex(comparison(depths, depths[2]), depths[2])
+    source = (f"\\documentclass[{options}]{{article}}\n\\usepackage{{booktabs}}\n\\begin{{document}}\nText.\n"
+              f"{tables}\n\\end{{document}}\n")
+    text = _compile(tmp_path, source=source)
+    assert "Overfull" not in (tmp_path / "t.log").read_text(errors="replace")
+    assert "Table 1:" in text and "25,557,032" in text
+    assert not options or ("Table 2:" in text and "×36" in text and "60,192,808" in text)
