@@ -15,7 +15,7 @@ from .output.comparison import comparison_traces, parse_compare
 from .output.files import write_file
 from .output.report import default_output_dir, report_files, write_report
 from .render.figures import diagram
-from .render.table import render_table
+from .render.formats import render_table
 from .schema import Trace, read_trace_file, trace_to_json
 
 __all__ = ["diagram", "load_trace", "report", "save_trace", "summary", "trace_network", "trace_options"]

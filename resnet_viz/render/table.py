@@ -8,12 +8,10 @@ import json
 from typing import Any
 
 from .. import fmt
-from ..options import TableFormat, parse_choice
 from ..schema import Section, Trace
 from ..views.groups import Group, groups
 from ..views.layers import LayerRow, layer_rows
 from ..views.words import block_name, plural, shortcut_name
-from .latex import layers_latex
 
 # (key, header, align) of the columns shared by text and Markdown.
 COLUMNS = (
@@ -29,7 +27,7 @@ COLUMNS = (
 )
 
 
-def _cells(row: LayerRow) -> dict[str, str]:
+def cells(row: LayerRow) -> dict[str, str]:
     op = row.op
     kernel = fmt.pair(op.kernel_size)
     if op.groups and op.groups > 1:
@@ -94,7 +92,7 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
     rows = layer_rows(trace)
-    cells = [_cells(r) for r in rows]
+    cells = [cells(r) for r in rows]
     widths = {k: max(len(h), *(len(c[k]) for c in cells)) for k, h, _ in COLUMNS}
     widths["op"] = max(widths["op"] + 4, 20)  # ops sit 4 columns in, under their block
     gap = 1
@@ -138,7 +136,7 @@ def render_markdown(trace: Trace) -> str:
     align = ["---", "---", "---"] + ["---:" if a == ">" else "---" for _, _, a in COLUMNS]
     lines = [f"**{header(trace)}**", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
     for r in layer_rows(trace):
-        c = _cells(r)
+        c = cells(r)
         pre = [r.paper, r.op.stage or r.group.section.value, r.group.block.id if r.group.block else ""]
         cells = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in COLUMNS[1:]]
         lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
@@ -193,19 +191,3 @@ def render_json(trace: Trace) -> str:
                    "activation_bytes": t.activation_bytes},
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
-
-
-def render_table(trace: Trace, format: TableFormat | str = TableFormat.TEXT, *, color: bool = False,
-                 width: int = 100) -> str:
-    """The per-layer table in one of TableFormat's formats."""
-    chosen = parse_choice(TableFormat, format, "table format")
-    if chosen is TableFormat.TEXT:
-        return render_text(trace, color=color, width=width)
-    if chosen is TableFormat.MD:
-        return render_markdown(trace)
-    if chosen is TableFormat.CSV:
-        return render_csv(trace)
-    if chosen is TableFormat.LATEX:
-        return layers_latex(trace)
-    return render_json(trace)
-
