@@ -210,8 +210,8 @@ def layers_latex(trace: Trace) -> str:
             out.append(f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\emph{{{tex(group_title(g))}}}}} \\\\*")
         indent = "\\quad " if g.block is not None else ""
         for op in g.ops:
-            cells = by_id[op.id]
-            out.append(" & ".join([indent + code(cells["op"])] + [tex(cells[k]) for k, _, _ in COLUMNS[1:]]) + " \\\\")
+            row = by_id[op.id]
+            out.append(" & ".join([indent + code(row["op"])] + [tex(row[k]) for k, _, _ in COLUMNS[1:]]) + " \\\\")
     total = {"op": "\\textbf{total}", "params": fmt.thousands(trace.totals.params),
              "macs": tex(fmt.compact(trace.totals.macs))}
     out += ["\\midrule", " & ".join(total.get(k, "") for k, _, _ in COLUMNS) + " \\\\", "\\bottomrule",

@@ -92,8 +92,8 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
     rows = layer_rows(trace)
-    cells = [cells(r) for r in rows]
-    widths = {k: max(len(h), *(len(c[k]) for c in cells)) for k, h, _ in COLUMNS}
+    values = [cells(r) for r in rows]
+    widths = {k: max(len(h), *(len(c[k]) for c in values)) for k, h, _ in COLUMNS}
     widths["op"] = max(widths["op"] + 4, 20)  # ops sit 4 columns in, under their block
     gap = 1
     total = sum(widths.values()) + gap * (len(COLUMNS) - 1)
@@ -112,7 +112,7 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
             parts.append(f"{text:{align}{w}}")
         return (" " * gap).join(parts).rstrip()
 
-    by_id = {r.op.id: c for r, c in zip(rows, cells, strict=True)}
+    by_id = {r.op.id: c for r, c in zip(rows, values, strict=True)}
     out = [style(header(trace), "1"), "", style(line({k: h for k, h, _ in COLUMNS}), "1"), "─" * total]
     current = None
     for g in groups(trace):
@@ -138,8 +138,8 @@ def render_markdown(trace: Trace) -> str:
     for r in layer_rows(trace):
         c = cells(r)
         pre = [r.paper, r.op.stage or r.group.section.value, r.group.block.id if r.group.block else ""]
-        cells = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in COLUMNS[1:]]
-        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+        row = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in COLUMNS[1:]]
+        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in row) + " |")
     lines.append("")
     lines.extend(f"- {s}" for s in footer(trace))
     return "\n".join(lines) + "\n"
