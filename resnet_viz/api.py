@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import InvalidType
 from .options import ModelOptions, TableFormat
-from .output.comparison import comparison_traces, parse_compare
+from .output.comparison import comparison_traces, parse_compare, variant_traces
 from .output.files import write_file
 from .output.report import default_output_dir, report_files, write_report
 from .render.figures import diagram
@@ -76,7 +76,8 @@ def report(trace: Trace, out_dir: str | os.PathLike[str] | None = None, *, compa
     """Write the report folder of `trace` (default ./<model>-<size>); returns the files written."""
     trace = _trace(trace)
     depths = parse_compare(compare, trace)
-    others: Sequence[Trace] | None = comparison_traces(trace, depths) if depths and trace.model else None
-    files = report_files(trace, comparison=others, figures=figures)
+    cache: dict = {}
+    others: Sequence[Trace] | None = comparison_traces(trace, depths, cache) if depths and trace.model else None
+    files = report_files(trace, comparison=others, variants=variant_traces(trace, cache), figures=figures)
     return write_report(files, out_dir if out_dir is not None else default_output_dir(trace), force=force)
 

@@ -50,8 +50,11 @@ def pick_format(chosen: str | None, view: View, output: str | None) -> tuple[Dia
 @click.option("--format", "-f", "fmt_name", type=click.Choice([f.value for f in DiagramFormat]), default=None,
               help="svg, png, pdf or dot (graphs only). Default: from -o's suffix, else svg "
                    "(a graph without Graphviz on PATH: dot source).")
+@click.option("--rf", default=None, metavar="STAGE",
+              help="Mark what one position of STAGE (layer3 or conv4_x) sees on the input of the network drawing.")
 @click.option("--output", "-o", default=None, metavar="FILE", help="Write to FILE; '-' or none: stdout (svg/dot only).")
-def diagram(model: Any, view: str, level: str, select: str | None, fmt_name: str | None, output: str | None) -> None:
+def diagram(model: Any, view: str, level: str, select: str | None, rf: str | None, fmt_name: str | None,
+            output: str | None) -> None:
     """Draw the volumes or the graph of a network, a stage, a block or an op."""
     from ..output.files import shown, write_file
     from ..render.figures import diagram as draw
@@ -68,7 +71,7 @@ def diagram(model: Any, view: str, level: str, select: str | None, fmt_name: str
     trace = traced(model)
     if chosen_view is View.GRAPH and fmt is DiagramFormat.DOT and not chosen:
         click.echo(f"resnet-viz: note: {DOT_HINT}; this is the DOT source", err=True)
-    result = draw(trace, view=chosen_view, level=level, select=select, format=fmt)
+    result = draw(trace, view=chosen_view, level=level, select=select, format=fmt, rf=rf)
     if isinstance(result, str):
         emit(result, output)
         return

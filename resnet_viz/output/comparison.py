@@ -9,6 +9,7 @@ from ..errors import InvalidOption
 from ..options import Device, ModelOptions
 from ..schema import Trace
 from ..spec import CIFAR_DEPTHS, IMAGENET_DEPTHS
+from ..views.conventions import CONFIGS, paper_gap
 from ..views.paper import comparison_depths, is_cifar_net
 
 Cache = dict[tuple, Trace]
@@ -59,4 +60,26 @@ def comparison_traces(trace: Trace, depths: Sequence[int], cache: Cache | None =
         if key not in cache:
             cache[key] = trace_options(replace(options, depth=d))
         out.append(cache[key])
+    return out
+
+
+def variant_traces(trace: Trace, cache: Cache | None = None) -> dict[str, Trace]:
+    """For one of the paper's networks at 224×224: the other configurations the FLOPs table compares (v1 and v1.5,
+    shortcuts A and B), on the meta device; {} for any other network."""
+    from ..core.tracing import trace_options  # torch is imported only when the table is asked for
+
+    spec = trace.model
+    if spec is None or paper_gap(trace) is None:
+        return {}
+    cache = {} if cache is None else cache
+    out = {}
+    for variant, shortcut in CONFIGS:
+        if (variant, shortcut) == (spec.variant, spec.shortcut):
+            continue
+        options = ModelOptions(depth=spec.depth, input=trace.input.spatial, variant=variant, shortcut=shortcut,
+                               num_classes=spec.num_classes, device=Device.META)
+        key = (spec.depth, options)
+        if key not in cache:
+            cache[key] = trace_options(options)
+        out[f"{variant}/{shortcut}"] = cache[key]
     return out

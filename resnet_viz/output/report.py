@@ -17,6 +17,7 @@ from .. import fmt
 from ..options import Level, View
 from ..schema import Trace, trace_to_json
 from ..views import paper
+from ..views.conventions import flops_table
 from ..views.figures import Figure, safe_name, standard_figures
 from ..render.figures import figure_files, strip_prolog
 from ..render.html import InlineFigure, Link, render_html
@@ -86,14 +87,17 @@ def diagram_parts(trace: Trace, *, use_dot: bool | None = None
     return files, tuple(figures), tuple(links)
 
 
-def report_files(trace: Trace, *, comparison: Sequence[Trace] | None = None, figures: bool = True,
+def report_files(trace: Trace, *, comparison: Sequence[Trace] | None = None,
+                 variants: Mapping[str, Trace] | None = None, figures: bool = True,
                  use_dot: bool | None = None) -> dict[str, str]:
     """The whole report folder as relative path → content: index.html, trace.json, tables/, diagrams/.
 
-    `comparison` holds traces of other depths at the same input (output/comparison.py traces them); `figures` adds
-    the diagrams; `use_dot` False keeps the output independent of Graphviz (graphs as .dot sources only).
+    `comparison` holds traces of other depths at the same input and `variants` the other configurations the FLOPs
+    table compares (output/comparison.py traces both); `figures` adds the diagrams; `use_dot` False keeps the
+    output independent of Graphviz (graphs as .dot sources only).
     """
     comp = paper.comparison(comparison, current=trace) if comparison else None
+    flops = flops_table(trace, variants or {})
     files: dict[str, str] = {"trace.json": trace_to_json(trace)}
     files.update(table_files(trace, comp))
     inline: tuple[InlineFigure, ...] = ()
@@ -101,7 +105,7 @@ def report_files(trace: Trace, *, comparison: Sequence[Trace] | None = None, fig
     if figures:
         drawn, inline, links = diagram_parts(trace, use_dot=use_dot)
         files.update(drawn)
-    files[INDEX] = render_html(trace, comparison=comp, figures=inline, links=links)
+    files[INDEX] = render_html(trace, comparison=comp, flops=flops, figures=inline, links=links)
     return dict(sorted(files.items()))
 
 

@@ -31,7 +31,8 @@ def draw(trace: Trace, fig: Figure, format: DiagramFormat = DiagramFormat.SVG) -
     if fig.view is View.VOLUMES:
         if format is DiagramFormat.DOT:
             raise InvalidOption("format 'dot' is for graphs (use --view graph, or one of: svg, png, pdf)")
-        svg = render_volumes(trace, level=fig.level, select=fig.select, title=fig.title, desc=fig.caption, name=name)
+        svg = render_volumes(trace, level=fig.level, select=fig.select, title=fig.title, desc=fig.caption, name=name,
+                             rf=fig.rf)
         return svg if format is DiagramFormat.SVG else svg_to(svg, format.value)
     source = graph.dot_source(trace, level=fig.level, select=fig.select, title=fig.title, name=name)
     if format is DiagramFormat.DOT:
@@ -44,10 +45,11 @@ def draw(trace: Trace, fig: Figure, format: DiagramFormat = DiagramFormat.SVG) -
 
 
 def diagram(trace: Trace, *, view: View | str = View.VOLUMES, level: str = "network", select: str | None = None,
-            format: DiagramFormat | str = DiagramFormat.SVG) -> str | bytes:
-    """One drawing of a trace (see draw for what needs which external program)."""
+            format: DiagramFormat | str = DiagramFormat.SVG, rf: str | None = None) -> str | bytes:
+    """One drawing of a trace (see draw for what needs which external program); `rf` marks a stage's receptive
+    field on the network's volume drawing."""
     chosen = parse_choice(DiagramFormat, format, "format")
-    return draw(trace, figure(trace, view, level, select), chosen)
+    return draw(trace, figure(trace, view, level, select, rf=rf), chosen)
 
 
 def figure_files(trace: Trace, *, use_dot: bool | None = None) -> dict[str, str]:

@@ -17,8 +17,10 @@ from markupsafe import Markup, escape
 from .. import fmt, palette
 from ..schema import Section, Trace
 from ..views import explain, journey, paper
+from ..views.conventions import FlopsTable, tool_counts
 from ..views.groups import has_paper_names
-from ..views.layers import LayerRow, layer_rows
+from ..views.layers import LayerRow, layer_rows, rf_text
+from ..views.receptive import Seen, seen
 from ..views.words import block_name, plural, shortcut_name
 
 TEMPLATE_PACKAGE = "resnet_viz.templates"
@@ -157,7 +159,10 @@ def _row(r: LayerRow) -> dict:
         "in_channels": fmt.integer(op.input.channels), "input": fmt.size(op.input), "output": fmt.size(op.output),
         "kernel": kernel, "padding": fmt.scalar_pair(op.padding), "channels": fmt.integer(op.output.channels),
         "params": fmt.thousands(op.params) if op.params else "–", "macs": fmt.compact(op.macs) if op.macs else "–",
-        "macs_exact": fmt.thousands(op.macs), "formula": formula, "note": r.mark,
+        "macs_exact": fmt.thousands(op.macs), "formula": formula, "note": r.mark, "rf": rf_text(r.rf),
+        "rf_detail": "" if r.rf is None else (f"receptive field {r.rf.size[0]}×{r.rf.size[1]}, stride "
+                                              f"{fmt.scalar_pair(r.rf.stride)}, first window from ({r.rf.start[0]}, "
+                                              f"{r.rf.start[1]})"),
         "cls": " ".join(c for c in (f"path-{op.path.value}" if op.path else "",
                                     f"mark-{r.mark_kind}" if r.mark_kind else "") if c),
     }
@@ -250,6 +255,7 @@ def _figure_groups(figures: Sequence[InlineFigure]) -> list[dict]:
 def _toc(sections: list[dict], parts: dict[str, bool]) -> list[dict]:
     items = [{"href": "#model", "label": "Model"}]
     for key, label in (("table1", "Table 1"), ("depths", "Depths side by side"), ("journey", "Volume journey"),
+                       ("receptive", "What each stage sees"), ("flops", "FLOPs, reconciled"),
                        ("explained", "Explained"), ("diagrams", "Diagrams")):
         if parts.get(key):
             items.append({"href": f"#{key}", "label": label})
@@ -257,6 +263,38 @@ def _toc(sections: list[dict], parts: dict[str, bool]) -> list[dict]:
                   "children": [{"href": f"#{s['anchor']}", "label": s["title"].split(" · ")[0], "band": s["band"]}
                                for s in sections]})
     return items
+
+
+def _seen_row(trace: Trace, s: Seen) -> dict:
+    h, w = trace.input.spatial
+    if s.field is None:
+        return {"name": s.name, "volume": fmt.volume(s.volume), "size": "unknown", "stride": "", "start": "",
+                "centre": "", "note": "an op of unknown geometry comes first"}
+    f = s.field
+    if not s.volume.is_map:
+        return {"name": s.name, "volume": fmt.volume(s.volume), "size": "the whole input", "stride": "", "start": "",
+                "centre": f"{h}×{w}", "note": "every output reads every position of the map before it"}
+    assert s.centre is not None
+    (r0, r1), (c0, c1) = s.centre
+    note = "larger than the input: the centre position sees all of it" if s.covers else ""
+    return {"name": s.name, "volume": fmt.volume(s.volume), "size": f"{f.size[0]}×{f.size[1]}",
+            "stride": fmt.scalar_pair(f.stride), "start": f"({f.start[0]}, {f.start[1]})",
+            "centre": f"rows {r0}–{r1}, columns {c0}–{c1} ({r1 - r0 + 1}×{c1 - c0 + 1})", "note": note}
+
+
+def _flops(trace: Trace, table: FlopsTable | None) -> dict:
+    tools = table.tools if table is not None else tool_counts(trace)
+    ours = [] if table is None else [
+        {"configs": " = ".join(g.configs), "macs": fmt.compact(g.macs), "flops": fmt.compact(2 * g.macs),
+         "percent": f"{g.percent:+.1f} %", "exact": fmt.thousands(g.macs)} for g in table.ours]
+    n = trace.batch
+    return {
+        "published": fmt.paper_power(table.published) if table else "", "depth": table.depth if table else None,
+        "summary": table.summary if table else "", "ours": ours, "batch": n,
+        "tools": [{"source": c.source, "name": c.name, "per_image": fmt.compact(c.per_image),
+                   "exact": fmt.thousands(c.per_image), "printed": fmt.compact(c.printed), "reason": c.reason}
+                  for c in tools],
+    }
 
 
 def left_out(trace: Trace) -> str:
@@ -270,14 +308,16 @@ def left_out(trace: Trace) -> str:
             "convolution before them, so the paper's layer names do not apply.")
 
 
-def report_context(trace: Trace, *, comparison: paper.Comparison | None = None,
+def report_context(trace: Trace, *, comparison: paper.Comparison | None = None, flops: FlopsTable | None = None,
                    figures: Sequence[InlineFigure] = (), links: Sequence[Link] = ()) -> dict:
     """Everything the template shows, as plain strings and lists (all numbers already formatted by fmt)."""
     sections = _layer_sections(trace)
     table1 = [{"row": r, "band": _row_band(r.key, r.stage_index)} for r in paper.table1(trace)]
     legs = journey.journey(trace)
+    seen_rows = [_seen_row(trace, s) for s in seen(trace)]
+    rf_figure = next((f for f in figures if "-rf-" in f.anchor), None)
     parts = {"table1": bool(table1), "depths": comparison is not None, "journey": bool(legs), "explained": True,
-             "diagrams": bool(figures or links)}
+             "receptive": bool(seen_rows), "flops": True, "diagrams": bool(figures or links)}
     return {
         "title": f"{trace.model_name} · {fmt.volume(trace.input)}",
         "trace": trace,
@@ -298,7 +338,11 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None,
         "rounding": journey.rounding_note(trace),
         "layers_caption": explain.layers_caption(trace),
         "layers_legend": explain.layers_legend(trace),
+        "receptive_intro": explain.receptive_intro(trace),
         "notes": explain.explanations(trace),
+        "seen": seen_rows,
+        "rf_figure": rf_figure,
+        "flops": _flops(trace, flops),
         "figures": list(figures),
         "figure_groups": _figure_groups(figures),
         "links": list(links),
@@ -309,8 +353,8 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None,
     }
 
 
-def render_html(trace: Trace, *, comparison: paper.Comparison | None = None,
+def render_html(trace: Trace, *, comparison: paper.Comparison | None = None, flops: FlopsTable | None = None,
                 figures: Sequence[InlineFigure] = (), links: Sequence[Link] = ()) -> str:
-    """The report page for `trace`; `comparison`, `figures` and `links` are optional parts prepared by the caller."""
-    context = report_context(trace, comparison=comparison, figures=figures, links=links)
+    """The report page for `trace`; `comparison`, `flops`, `figures` and `links` are parts prepared by the caller."""
+    context = report_context(trace, comparison=comparison, flops=flops, figures=figures, links=links)
     return environment().get_template(TEMPLATE).render(context)

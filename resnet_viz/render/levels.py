@@ -5,10 +5,12 @@ from __future__ import annotations
 from .. import fmt
 from ..palette import INPUT, Colour, section_colour, stage_colour
 from ..schema import Block, Op, OpKind, Section, Stage, Trace
+from ..views.layers import rf_text
+from ..views.receptive import stage_fields
 from ..views.steps import Unit, block_paths, block_runs, units
 from ..views.words import block_name, op_lines, op_phrase, plural
 from .geometry import NOTE_SIZE, Cuboid, Kernel, Label, Layout, box_size, chw, label_size, trace_zoom
-from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, Shortcut, finish, place_row
+from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, Placed, Shortcut, finish, place_row
 
 
 # --- colours --------------------------------------------------------------------------------------
@@ -168,9 +170,29 @@ def _step_lines(u: Unit) -> tuple[str, ...]:
     return lines if phrase.split(" ")[0] == u.lead.id else (*lines, phrase)
 
 
-def layout_network(trace: Trace, *, title: str) -> Layout:
+def _rf_window(trace: Trace, placed: Placed, stage: Stage) -> tuple[Kernel, Label] | None:
+    """What the centre position of a stage's output sees, as a square on the input's face with lines of sight to
+    that position, and a label giving its size (clipped to the image, as the receptive field is)."""
+    field = stage_fields(trace).get(stage.id)
+    if field is None or not trace.input.is_map:
+        return None
+    src, dst = placed.cuboid("input"), placed.cuboid(stage.id)
+    h_img, w_img = trace.input.spatial
+    centre = (stage.output.height // 2, stage.output.width // 2)
+    (r0, r1), (c0, c1) = field.clipped(centre, (h_img, w_img))
+    x, y = src.x + src.w * c0 / w_img, src.y + src.h * r0 / h_img
+    w, h = max(2.0, src.w * (c1 - c0 + 1) / w_img), max(2.0, src.h * (r1 - r0 + 1) / h_img)
+    name = stage.paper_name or stage.id
+    seen = f"{r1 - r0 + 1}×{c1 - c0 + 1}"
+    more = "; its field, " + rf_text(field) + " px, is larger than the input" if field.covers((h_img, w_img)) else ""
+    text = (f"one position of {name} sees {seen} of the {h_img}×{w_img} input{more}",)
+    label = Label(text, src.x, src.bbox.y - 8 - label_size(text, NOTE_SIZE)[1], NOTE_SIZE, anchor="start", role="note")
+    return Kernel(x, y, w, h, 0.0, 0.0, dst.x + dst.w / 2, dst.y + dst.h / 2), label
+
+
+def layout_network(trace: Trace, *, title: str, rf: str | None = None) -> Layout:
     """The whole journey: input, each stem step, one volume per stage, then the head's steps (a plain net: every
-    step of it)."""
+    step of it); with `rf`, a stage's receptive field drawn on the input."""
     items: list = [BoxSpec("input", trace.input, INPUT, (fmt.volume(trace.input), "input"))]
 
     def steps(ids: tuple[str, ...]) -> None:
@@ -186,4 +208,9 @@ def layout_network(trace: Trace, *, title: str) -> Layout:
         items.append(BoxSpec(s.id, s.output, stage_colour(s.index), (fmt.volume(s.output), f"{s.id}{paper}",
                                                                      _block_count(s))))
     steps(trace.head)
-    return finish(title, place_row(items, trace_zoom(trace)))
+    placed = place_row(items, trace_zoom(trace))
+    window = _rf_window(trace, placed, trace.stage(rf)) if rf is not None else None
+    if window is None:
+        return finish(title, placed)
+    placed.labels.append(window[1])
+    return finish(title, placed, kernels=(window[0],))

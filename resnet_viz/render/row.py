@@ -80,6 +80,9 @@ class Placed:
     labels: list
     slots: dict  # key → (x_left, x_right) of the slot
 
+    def cuboid(self, key: str) -> Cuboid:
+        return next(c for c in self.cuboids if c.key == key)
+
 
 def place_row(items, zoom: float = 1.0) -> Placed:
     """Lay the row out left to right on the centre line y = 0; box labels share one line below the tallest box."""

@@ -10,7 +10,7 @@ from typing import Any
 from .. import fmt
 from ..schema import Section, Trace
 from ..views.groups import Group, groups
-from ..views.layers import LayerRow, layer_rows
+from ..views.layers import LayerRow, layer_rows, rf_text
 from ..views.words import block_name, plural, shortcut_name
 
 # (key, header, align) of the columns shared by text and Markdown.
@@ -24,6 +24,7 @@ COLUMNS = (
     ("padding", "Pad", ">"),
     ("params", "Params", ">"),
     ("macs", "MACs", ">"),
+    ("rf", "RF", ">"),
 )
 
 
@@ -42,6 +43,7 @@ def cells(row: LayerRow) -> dict[str, str]:
         "padding": fmt.scalar_pair(op.padding),
         "params": fmt.thousands(op.params) if op.params else "–",
         "macs": fmt.compact(op.macs) if op.macs else "–",
+        "rf": rf_text(row.rf),
     }
 
 
@@ -74,6 +76,7 @@ def footer(trace: Trace) -> list[str]:
         f"  ·  weights {fmt.bytes_(t.param_bytes)}",
         f"traced on {trace.provenance.device or 'an unknown device'}"
         + (f" ({trace.provenance.note})" if trace.provenance.note else ""),
+        "RF: receptive field of the op's output (pixels of the input each position sees; ? where unknown)",
     ]
     if trace.uncounted:
         lines.append(f"not counted (unknown op kinds): {', '.join(trace.uncounted)}")
@@ -159,6 +162,8 @@ def row_dicts(trace: Trace) -> list[dict[str, Any]]:
             "params": op.params, "macs": op.macs, "elementwise_ops": op.elementwise_ops,
             "size_formula_h": r.formula[0] if r.formula else None,
             "size_formula_w": r.formula[1] if r.formula else None,
+            "rf_size": r.rf.size if r.rf else None, "rf_stride": r.rf.stride if r.rf else None,
+            "rf_start": r.rf.start if r.rf else None,
         })
     return out
 

@@ -27,10 +27,10 @@ def id_prefix(name: str) -> str:
     return "rv-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
 
 
-def layout(trace: Trace, *, level: Level, select: str | None, title: str) -> g.Layout:
-    """The geometry of one drawing; `select` is an already resolved stage, block or op id."""
+def layout(trace: Trace, *, level: Level, select: str | None, title: str, rf: str | None = None) -> g.Layout:
+    """The geometry of one drawing; `select` is an already resolved stage, block or op id (`rf` a stage id)."""
     if level is Level.NETWORK or select is None:
-        return levels.layout_network(trace, title=title)
+        return levels.layout_network(trace, title=title, rf=rf)
     if level is Level.STAGE:
         return levels.layout_stage(trace, trace.stage(select), title=title)
     if level is Level.BLOCK:
@@ -38,9 +38,11 @@ def layout(trace: Trace, *, level: Level, select: str | None, title: str) -> g.L
     return levels.layout_op(trace, trace.op(select), title=title)
 
 
-def render_volumes(trace: Trace, *, level: Level, select: str | None, title: str, desc: str, name: str) -> str:
+def render_volumes(trace: Trace, *, level: Level, select: str | None, title: str, desc: str, name: str,
+                   rf: str | None = None) -> str:
     """SVG text of one volume drawing."""
-    return svg(layout(trace, level=level, select=select, title=title), prefix=id_prefix(name), title=title, desc=desc)
+    return svg(layout(trace, level=level, select=select, title=title, rf=rf), prefix=id_prefix(name), title=title,
+               desc=desc)
 
 
 # --- SVG writing ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from .. import fmt
 from ..options import Level
 from ..schema import Op, OpKind, Path, ShortcutKind, Trace
 from ..shapes import output_size_formula
+from .receptive import stage_fields
 from .steps import block_paths, units
 from .words import block_name, op_lines, op_phrase, plural, verb
 
@@ -139,8 +140,28 @@ def _op(trace: Trace, sel: str) -> tuple[str, str]:
     return title, caption
 
 
-def describe(trace: Trace, level: Level, sel: str | None) -> tuple[str, str]:
-    """(title, caption) of a drawing; `sel` is an already resolved id."""
+def _receptive(trace: Trace, stage_id: str) -> str:
+    """What the square on the input says, in words (clipped to the image, like the square)."""
+    stage = trace.stage(stage_id)
+    field = stage_fields(trace).get(stage_id)
+    name = stage.paper_name or stage.id
+    if field is None:
+        return f" The receptive field of {name} is unknown (an op of unknown geometry precedes it)."
+    h_img, w_img = trace.input.spatial
+    (r0, r1), (c0, c1) = field.clipped((stage.output.height // 2, stage.output.width // 2), (h_img, w_img))
+    text = (f" The square on the input marks what the centre position of {name}'s output sees: "
+            f"{r1 - r0 + 1}×{c1 - c0 + 1} of the {h_img}×{w_img} pixels (its receptive field is "
+            f"{field.size[0]}×{field.size[1]} with a stride of {fmt.scalar_pair(field.stride)}")
+    return text + (", larger than the input)." if field.covers((h_img, w_img)) else ").")
+
+
+def describe(trace: Trace, level: Level, sel: str | None, rf: str | None = None) -> tuple[str, str]:
+    """(title, caption) of a drawing; `sel` is an already resolved id, `rf` a resolved stage id."""
     if level is Level.NETWORK or sel is None:
-        return _network(trace)
+        title, caption = _network(trace)
+        if rf is None:
+            return title, caption
+        stage = trace.stage(rf)
+        return (f"{trace.model_name}: what one position of {stage.paper_name or stage.id} sees of the input",
+                caption + _receptive(trace, rf))
     return {Level.STAGE: _stage, Level.BLOCK: _block, Level.OP: _op}[level](trace, sel)

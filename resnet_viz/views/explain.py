@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .. import fmt
 from ..schema import Block, BlockKind, Op, OpKind, Path, ShortcutKind, Trace
+from .receptive import seen
 from .groups import block_ops, downsampling_op, has_paper_names, per_image, shrinks, stem_parts
 from .words import kernel, listing, plural, subsample_every, verb
 
@@ -266,3 +267,18 @@ def layers_legend(trace: Trace) -> str:
         parts.append("hover an underlined output size for PyTorch's size arithmetic")
     parts.append("hover a MACs figure for the exact count")
     return " · ".join(parts) + "."
+
+
+def receptive_intro(trace: Trace) -> str:
+    """What a receptive field is, and the first part of this network whose field is larger than its input."""
+    text = ("The receptive field of an output position is the part of the input that can change it. Each conv or "
+            "pool widens it by (kernel − 1) × the stride accumulated so far, and each stride multiplies the step "
+            "between neighbouring positions' windows.")
+    if trace.blocks:
+        text += " Where two paths join, their windows combine: the output sees what either path sees."
+    first = next((s for s in seen(trace) if s.covers and s.volume.is_map), None)
+    if first is not None and first.field is not None:
+        h, w = trace.input.spatial
+        text += (f" From {first.name} on, the field ({first.field.size[0]}×{first.field.size[1]}) is larger than "
+                 f"the {h}×{w} input: a position near the centre sees the whole image.")
+    return text

@@ -13,6 +13,7 @@ from ..errors import InvalidOption, choice
 from ..options import Level, View, parse_choice
 from ..schema import OpKind, Path, Trace
 from .captions import describe
+from .receptive import illustrative_stage
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Figure:
     select: str | None
     title: str
     caption: str
+    rf: str | None = None  # a stage whose receptive field the network drawing shows on the input
 
 
 def safe_name(text: str) -> str:
@@ -73,14 +75,21 @@ def resolve(trace: Trace, level: Level, select: str | None) -> str | None:
 
 
 def figure(trace: Trace, view: View | str = View.VOLUMES, level: Level | str = Level.NETWORK,
-           select: str | None = None) -> Figure:
-    """The Figure for a view/level/select, validated, with its file name, title and caption."""
+           select: str | None = None, rf: str | None = None) -> Figure:
+    """The Figure for a view/level/select, validated, with its file name, title and caption; `rf` (a stage id or
+    paper name) marks that stage's receptive field on the input of the network's volume drawing."""
     view = parse_choice(View, view, "view")
     level = parse_choice(Level, level, "level")
     sel = resolve(trace, level, select)
-    name = safe_name(f"{view.value}-{level.value}" + (f"-{sel}" if sel else ""))
-    title, caption = describe(trace, level, sel)
-    return Figure(name, view, level, sel, title, caption)
+    stage = None
+    if rf is not None:
+        if view is not View.VOLUMES or level is not Level.NETWORK:
+            raise InvalidOption("--rf marks a stage's receptive field on the network's volume drawing (use "
+                                "--view volumes --level network)")
+        stage = resolve(trace, Level.STAGE, rf)
+    name = safe_name(f"{view.value}-{level.value}" + (f"-{sel}" if sel else "") + (f"-rf-{stage}" if stage else ""))
+    title, caption = describe(trace, level, sel, rf=stage)
+    return Figure(name, view, level, sel, title, caption, stage)
 
 
 def standard_figures(trace: Trace) -> tuple[Figure, ...]:
@@ -88,6 +97,7 @@ def standard_figures(trace: Trace) -> tuple[Figure, ...]:
     graph), its first two blocks, and the first op of each shortcut."""
     wanted: list[tuple[View, Level, str | None]] = [(View.VOLUMES, Level.NETWORK, None),
                                                     (View.GRAPH, Level.NETWORK, None)]
+    stage = illustrative_stage(trace)
     for op in trace.ops_of(trace.stem):
         if op.kind in (OpKind.CONV, OpKind.MAXPOOL):
             wanted.append((View.VOLUMES, Level.OP, op.id))
@@ -99,4 +109,7 @@ def standard_figures(trace: Trace) -> tuple[Figure, ...]:
         first = next((o for o in trace.ops_of(b.op_ids) if o.path is Path.SHORTCUT), None)
         if first is not None and first.kind in (OpKind.CONV, OpKind.ZEROPAD, OpKind.AVGPOOL, OpKind.SLICE):
             wanted.append((View.VOLUMES, Level.OP, first.id))
-    return tuple(figure(trace, v, lv, sel) for v, lv, sel in dict.fromkeys(wanted))
+    figures = [figure(trace, v, lv, sel) for v, lv, sel in dict.fromkeys(wanted)]
+    if stage is not None:
+        figures.insert(1, figure(trace, View.VOLUMES, Level.NETWORK, None, rf=stage))
+    return tuple(figures)

@@ -12,6 +12,7 @@ from .. import fmt
 from ..schema import Op, OpKind, Path, Section, Trace
 from ..shapes import output_size_formula
 from .groups import Group, downsampling_op, groups, paper_name, shrinks
+from .receptive import Field, receptive_fields
 from .words import SHORTCUT_NAME
 
 
@@ -23,6 +24,7 @@ class LayerRow:
     formula: tuple[str, str] | None  # PyTorch's size rule with the numbers in, (height, width), for convs and pools
     mark: str  # '↓ stride 2', 'projection', 'zero-pad (option A)', 'residual add', 'gate', ''
     mark_kind: str  # 'down' | 'shortcut' | 'join' | 'gate' | ''
+    rf: Field | None  # the receptive field of the op's output (None where the geometry is unknown)
 
 
 def size_formula(op: Op) -> tuple[str, str] | None:
@@ -52,9 +54,18 @@ def _mark(op: Op, downs: set[str], trace: Trace) -> tuple[str, str]:
 def layer_rows(trace: Trace) -> list[LayerRow]:
     """Every op once, in the order of groups(): stem, each block, head (or a plain net's ops), unplaced."""
     downs = {o.id for o in (downsampling_op(trace, s) for s in trace.stages) if o is not None}
+    fields = receptive_fields(trace)
     rows = []
     for g in groups(trace):
         for op in g.ops:
             mark, kind = _mark(op, downs, trace)
-            rows.append(LayerRow(op, g, paper_name(trace, op), size_formula(op), mark, kind))
+            rows.append(LayerRow(op, g, paper_name(trace, op), size_formula(op), mark, kind, fields.get(op.id)))
     return rows
+
+
+def rf_text(field: Field | None) -> str:
+    """'43' for a square field (43×43 pixels), '43×61' otherwise; '?' when unknown."""
+    if field is None:
+        return "?"
+    h, w = field.size
+    return str(h) if h == w else f"{h}×{w}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .. import fmt
 from ..schema import Op, OpKind, Path, Stage, Trace
 from ..spec import CIFAR_DEPTHS, IMAGENET_DEPTHS
+from .conventions import paper_gap
 from .groups import downsampling_op, has_paper_names, per_image, stem_parts
 from .words import kernel
 
@@ -151,8 +152,12 @@ def table1(trace: Trace) -> tuple[Row, ...]:
         rows.append(Row("head", "head", " · ".join(f"`{o.id}`" for o in shown), fmt.size(pool.output),
                         Cell(lines=(", ".join(parts),), notes=notes)))
     macs = per_image(trace, trace.totals.macs)
+    gap = paper_gap(trace)
+    gap_note = (f"{gap.percent:+.1f} % from the paper's {fmt.paper_power(gap.published)} (see “FLOPs, reconciled”)",
+                ) if gap is not None else ()
     rows.append(Row("macs", macs_row_name(trace), "", "",
-                    Cell(lines=(fmt.paper_power(macs),), notes=(f"{fmt.compact(macs)} per image",)), kind="count"))
+                    Cell(lines=(fmt.paper_power(macs),), notes=(f"{fmt.compact(macs)} per image", *gap_note)),
+                    kind="count"))
     rows.append(Row("params", "parameters", "", "",
                     Cell(lines=(fmt.compact(trace.totals.params),), notes=(fmt.thousands(trace.totals.params),)),
                     kind="count"))

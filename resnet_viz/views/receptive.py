@@ -149,3 +149,43 @@ def stage_fields(trace: Trace) -> dict[str, Field | None]:
     """Stage id → field of the stage's output (the last op of its last block)."""
     fields = receptive_fields(trace)
     return {s.id: fields[trace.ops_of(s.blocks[-1].op_ids)[-1].id] for s in trace.stages}
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one position of a stage's (or the stem's, the head's) output sees of the input, for the report."""
+
+    name: str  # conv2_x · layer1, stem, head
+    volume: Volume
+    field: Field | None
+    centre: Window | None  # the centre position's window, clipped to the image
+    covers: bool  # the field is larger than the input
+
+
+def seen(trace: Trace) -> tuple[Seen, ...]:
+    """The stem's output, each stage's and the head's pooled one: the receptive field as a reader checks it."""
+    fields = receptive_fields(trace)
+    image = trace.input.spatial
+    parts: list[tuple[str, str | None, Volume]] = []
+    if trace.stem:
+        parts.append(("stem", trace.stem[-1], trace.op(trace.stem[-1]).output))
+    for s in trace.stages:
+        parts.append((f"{s.paper_name} · {s.id}" if s.paper_name else s.id, s.blocks[-1].op_ids[-1], s.output))
+    pooled = next((o for o in trace.ops_of(trace.head) if not o.output.is_map), None)
+    if pooled is not None:
+        parts.append(("head", pooled.id, pooled.output))
+    out = []
+    for name, op_id, volume in parts:
+        field = fields.get(op_id) if op_id else None
+        centre = field.clipped((volume.height // 2, volume.width // 2), image) if field and volume.is_map else None
+        if field is not None and not volume.is_map:
+            centre = ((0, image[0] - 1), (0, image[1] - 1))
+        out.append(Seen(name, volume, field, centre, bool(field and field.covers(image))))
+    return tuple(out)
+
+
+def illustrative_stage(trace: Trace) -> str | None:
+    """The stage whose receptive field a drawing best shows: the last one that does not yet cover the input."""
+    fields = stage_fields(trace)
+    inside = [s.id for s in trace.stages if fields.get(s.id) and not fields[s.id].covers(trace.input.spatial)]
+    return inside[-1] if inside else (trace.stages[0].id if trace.stages and fields.get(trace.stages[0].id) else None)
