@@ -146,6 +146,10 @@ def _traced(meta_model: nn.Module, real_model: Callable[[torch.device], nn.Modul
             options: ModelOptions, *, name: str, spec: NetworkSpec | None, source: str) -> Trace:
     meta = _pass(meta_model, volume, batch, torch.device("meta"), name=name, spec=spec, source=source)
     target, note = choose(options.device, meta)
+    if target.type == "meta" and options.measure:
+        why = f" ({note})" if note else ""
+        raise InvalidOption(f"--measure times a real pass, but this one runs on the meta device{why}; use "
+                            "--device cpu or cuda")
     if target.type == "meta":
         return replace(meta, provenance=replace(meta.provenance, note=note))
     return _pass(real_model(target), volume, batch, target, name=name, spec=spec, source=source, note=note,

@@ -21,6 +21,7 @@ from ..views.conventions import FlopsTable, tool_counts
 from ..views.groups import has_paper_names
 from ..views.layers import LayerRow, layer_rows, rf_text
 from ..views.receptive import Seen, seen
+from ..views.timing import time_summary
 from ..views.words import block_name, plural, shortcut_name
 
 TEMPLATE_PACKAGE = "resnet_viz.templates"
@@ -160,6 +161,7 @@ def _row(r: LayerRow) -> dict:
         "kernel": kernel, "padding": fmt.scalar_pair(op.padding), "channels": fmt.integer(op.output.channels),
         "params": fmt.thousands(op.params) if op.params else "–", "macs": fmt.compact(op.macs) if op.macs else "–",
         "macs_exact": fmt.thousands(op.macs), "formula": formula, "note": r.mark, "rf": rf_text(r.rf),
+        "ms": f"{r.ms:.2f}" if r.ms is not None else "", "share": "",
         "rf_detail": "" if r.rf is None else (f"receptive field {r.rf.size[0]}×{r.rf.size[1]}, stride "
                                               f"{fmt.scalar_pair(r.rf.stride)}, first window from ({r.rf.start[0]}, "
                                               f"{r.rf.start[1]})"),
@@ -256,6 +258,7 @@ def _toc(sections: list[dict], parts: dict[str, bool]) -> list[dict]:
     items = [{"href": "#model", "label": "Model"}]
     for key, label in (("table1", "Table 1"), ("depths", "Depths side by side"), ("journey", "Volume journey"),
                        ("receptive", "What each stage sees"), ("flops", "FLOPs, reconciled"),
+                       ("time", "Where the time goes"),
                        ("explained", "Explained"), ("diagrams", "Diagrams")):
         if parts.get(key):
             items.append({"href": f"#{key}", "label": label})
@@ -297,6 +300,19 @@ def _flops(trace: Trace, table: FlopsTable | None) -> dict:
     }
 
 
+def _time(trace: Trace) -> dict | None:
+    summary = time_summary(trace)
+    if summary is None:
+        return None
+    t = summary.timing
+    top = max((o.ms for o in summary.ops), default=1.0) or 1.0
+    return {"device": t.device, "name": trace.provenance.device_name, "threads": t.threads, "repeats": t.repeats,
+            "warmup": t.warmup, "whole": fmt.milliseconds(summary.whole_ms),
+            "total": fmt.milliseconds(summary.total_ms), "gap": fmt.percent(summary.gap, signed=True),
+            "slowest": [{"op": o.op, "ms": f"{o.ms:.2f}", "share": fmt.percent(o.share),
+                         "width": f"{100 * o.ms / top:.1f}"} for o in summary.slowest(12)]}
+
+
 def left_out(trace: Trace) -> str:
     """The one visible line saying why the paper's views are missing, when they are."""
     if has_paper_names(trace):
@@ -317,7 +333,8 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None, 
     seen_rows = [_seen_row(trace, s) for s in seen(trace)]
     rf_figure = next((f for f in figures if "-rf-" in f.anchor), None)
     parts = {"table1": bool(table1), "depths": comparison is not None, "journey": bool(legs), "explained": True,
-             "receptive": bool(seen_rows), "flops": True, "diagrams": bool(figures or links)}
+             "receptive": bool(seen_rows), "flops": True, "time": trace.measured.timing is not None,
+             "diagrams": bool(figures or links)}
     return {
         "title": f"{trace.model_name} · {fmt.volume(trace.input)}",
         "trace": trace,
@@ -343,6 +360,7 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None, 
         "seen": seen_rows,
         "rf_figure": rf_figure,
         "flops": _flops(trace, flops),
+        "time": _time(trace),
         "figures": list(figures),
         "figure_groups": _figure_groups(figures),
         "links": list(links),

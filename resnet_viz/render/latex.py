@@ -22,7 +22,7 @@ from ..schema import Trace
 from ..views.groups import groups
 from ..views.layers import layer_rows
 from ..views.paper import Cell, Comparison, Stack, column_title, comparison_caption, table1, table1_caption
-from .table import COLUMNS, cells, footer, group_title, header, stage_title
+from .table import cells, columns, footer, group_title, header, stage_title
 
 _TEXT = {"#": r"\#", "$": r"$\$$", "%": r"\%", "&": r"\&", "_": r"\_", "{": r"\{", "}": r"\}",
          "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}", "<": r"\textless{}",
@@ -188,12 +188,13 @@ def layers_latex(trace: Trace) -> str:
     """The per-layer table (the text table's columns) as a `longtable` in footnote size: a \\midrule and a spanning
     title for each stage and block, one row per op, the totals at the end and the text table's footer beneath."""
 
-    n = len(COLUMNS)
-    head = " & ".join(tex(h) for _, h, _ in COLUMNS) + " \\\\"
+    cols = columns(trace)
+    n = len(cols)
+    head = " & ".join(tex(h) for _, h, _ in cols) + " \\\\"
     caption = (f"Every op of {header(trace)}, in execution order, grouped by stage and block; MACs for the traced "
                "batch.")
     out = ["\\begingroup", "\\footnotesize", "\\setlength{\\tabcolsep}{3pt}",
-           f"\\begin{{longtable}}{{@{{}}{''.join('r' if a == '>' else 'l' for _, _, a in COLUMNS)}@{{}}}}",
+           f"\\begin{{longtable}}{{@{{}}{''.join('r' if a == '>' else 'l' for _, _, a in cols)}@{{}}}}",
            f"\\caption{{{tex(caption)}}}\\label{{{_label(trace, 'layers')}}} \\\\", "\\toprule", head, "\\endfirsthead",
            f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\emph{{{tex(trace.model_name)}, continued}}}} \\\\", "\\toprule", head,
            "\\endhead", "\\midrule", f"\\multicolumn{{{n}}}{{r@{{}}}}{{\\emph{{continued on the next page}}}} \\\\",
@@ -211,10 +212,10 @@ def layers_latex(trace: Trace) -> str:
         indent = "\\quad " if g.block is not None else ""
         for op in g.ops:
             row = by_id[op.id]
-            out.append(" & ".join([indent + code(row["op"])] + [tex(row[k]) for k, _, _ in COLUMNS[1:]]) + " \\\\")
+            out.append(" & ".join([indent + code(row["op"])] + [tex(row[k]) for k, _, _ in cols[1:]]) + " \\\\")
     total = {"op": "\\textbf{total}", "params": fmt.thousands(trace.totals.params),
              "macs": tex(fmt.compact(trace.totals.macs))}
-    out += ["\\midrule", " & ".join(total.get(k, "") for k, _, _ in COLUMNS) + " \\\\", "\\bottomrule",
+    out += ["\\midrule", " & ".join(total.get(k, "") for k, _, _ in cols) + " \\\\", "\\bottomrule",
             "\\end{longtable}", "\\begin{flushleft}", " \\\\\n".join(tex(x) for x in footer(trace)),
             "\\end{flushleft}", "\\endgroup"]
     return "\n".join(out) + "\n"

@@ -11,6 +11,7 @@ from .. import fmt
 from ..schema import Section, Trace
 from ..views.groups import Group, groups
 from ..views.layers import LayerRow, layer_rows, rf_text
+from ..views.timing import time_summary
 from ..views.words import block_name, plural, shortcut_name
 
 # (key, header, align) of the columns shared by text and Markdown.
@@ -26,6 +27,12 @@ COLUMNS = (
     ("macs", "MACs", ">"),
     ("rf", "RF", ">"),
 )
+TIME = ("ms", "ms", ">")  # a column of its own when the ops were timed (--measure)
+
+
+def columns(trace: Trace) -> tuple[tuple[str, str, str], ...]:
+    """The columns of this trace's table: COLUMNS, and the measured milliseconds when there are any."""
+    return (*COLUMNS, TIME) if trace.measured.timing is not None else COLUMNS
 
 
 def cells(row: LayerRow) -> dict[str, str]:
@@ -44,6 +51,7 @@ def cells(row: LayerRow) -> dict[str, str]:
         "params": fmt.thousands(op.params) if op.params else "–",
         "macs": fmt.compact(op.macs) if op.macs else "–",
         "rf": rf_text(row.rf),
+        "ms": f"{row.ms:.2f}" if row.ms is not None else "",
     }
 
 
@@ -78,6 +86,12 @@ def footer(trace: Trace) -> list[str]:
         + (f" ({trace.provenance.note})" if trace.provenance.note else ""),
         "RF: receptive field of the op's output (pixels of the input each position sees; ? where unknown)",
     ]
+    summary = time_summary(trace)
+    if summary is not None:
+        t = summary.timing
+        lines.append(f"time on {t.device} ({plural(t.threads, 'thread')}), medians of {t.repeats} after "
+                     f"{t.warmup} warm-up: whole pass {fmt.milliseconds(summary.whole_ms)} without hooks, sum of "
+                     f"per-op medians {fmt.milliseconds(summary.total_ms)} ({fmt.percent(summary.gap, signed=True)})")
     if trace.uncounted:
         lines.append(f"not counted (unknown op kinds): {', '.join(trace.uncounted)}")
     if trace.unplaced:
@@ -96,17 +110,18 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
 
     rows = layer_rows(trace)
     values = [cells(r) for r in rows]
-    widths = {k: max(len(h), *(len(c[k]) for c in values)) for k, h, _ in COLUMNS}
+    cols = columns(trace)
+    widths = {k: max(len(h), *(len(c[k]) for c in values)) for k, h, _ in cols}
     widths["op"] = max(widths["op"] + 4, 20)  # ops sit 4 columns in, under their block
     gap = 1
-    total = sum(widths.values()) + gap * (len(COLUMNS) - 1)
+    total = sum(widths.values()) + gap * (len(cols) - 1)
     if total > width:  # shrink the Op column first; ids are cut with an ellipsis
         widths["op"] = max(12, widths["op"] - (total - width))
-        total = sum(widths.values()) + gap * (len(COLUMNS) - 1)
+        total = sum(widths.values()) + gap * (len(cols) - 1)
 
     def line(values: dict[str, str], indent: int = 0) -> str:
         parts = []
-        for key, _, align in COLUMNS:
+        for key, _, align in cols:
             text, w = values[key], widths[key]
             if key == "op":
                 text = " " * indent + text
@@ -116,7 +131,7 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
         return (" " * gap).join(parts).rstrip()
 
     by_id = {r.op.id: c for r, c in zip(rows, values, strict=True)}
-    out = [style(header(trace), "1"), "", style(line({k: h for k, h, _ in COLUMNS}), "1"), "─" * total]
+    out = [style(header(trace), "1"), "", style(line({k: h for k, h, _ in cols}), "1"), "─" * total]
     current = None
     for g in groups(trace):
         if g.stage is not None and g.stage is not current:
@@ -135,13 +150,14 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
 
 def render_markdown(trace: Trace) -> str:
     """A GitHub-flavoured Markdown table with stage/block columns, then the totals."""
-    head = ["Paper", "Stage", "Block"] + [h for _, h, _ in COLUMNS]
-    align = ["---", "---", "---"] + ["---:" if a == ">" else "---" for _, _, a in COLUMNS]
+    cols = columns(trace)
+    head = ["Paper", "Stage", "Block"] + [h for _, h, _ in cols]
+    align = ["---", "---", "---"] + ["---:" if a == ">" else "---" for _, _, a in cols]
     lines = [f"**{header(trace)}**", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
     for r in layer_rows(trace):
         c = cells(r)
         pre = [r.paper, r.op.stage or r.group.section.value, r.group.block.id if r.group.block else ""]
-        row = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in COLUMNS[1:]]
+        row = pre + [f"`{c['op']}`"] + [c[k] for k, _, _ in cols[1:]]
         lines.append("| " + " | ".join(x.replace("|", "\\|") for x in row) + " |")
     lines.append("")
     lines.extend(f"- {s}" for s in footer(trace))
@@ -163,7 +179,7 @@ def row_dicts(trace: Trace) -> list[dict[str, Any]]:
             "size_formula_h": r.formula[0] if r.formula else None,
             "size_formula_w": r.formula[1] if r.formula else None,
             "rf_size": r.rf.size if r.rf else None, "rf_stride": r.rf.stride if r.rf else None,
-            "rf_start": r.rf.start if r.rf else None,
+            "rf_start": r.rf.start if r.rf else None, "time_ms": r.ms,
         })
     return out
 

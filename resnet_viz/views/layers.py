@@ -13,6 +13,7 @@ from ..schema import Op, OpKind, Path, Section, Trace
 from ..shapes import output_size_formula
 from .groups import Group, downsampling_op, groups, paper_name, shrinks
 from .receptive import Field, receptive_fields
+from .timing import op_ms
 from .words import SHORTCUT_NAME
 
 
@@ -25,6 +26,7 @@ class LayerRow:
     mark: str  # '↓ stride 2', 'projection', 'zero-pad (option A)', 'residual add', 'gate', ''
     mark_kind: str  # 'down' | 'shortcut' | 'join' | 'gate' | ''
     rf: Field | None  # the receptive field of the op's output (None where the geometry is unknown)
+    ms: float | None = None  # median milliseconds, when the ops were timed (--measure)
 
 
 def size_formula(op: Op) -> tuple[str, str] | None:
@@ -55,11 +57,13 @@ def layer_rows(trace: Trace) -> list[LayerRow]:
     """Every op once, in the order of groups(): stem, each block, head (or a plain net's ops), unplaced."""
     downs = {o.id for o in (downsampling_op(trace, s) for s in trace.stages) if o is not None}
     fields = receptive_fields(trace)
+    times = op_ms(trace)
     rows = []
     for g in groups(trace):
         for op in g.ops:
             mark, kind = _mark(op, downs, trace)
-            rows.append(LayerRow(op, g, paper_name(trace, op), size_formula(op), mark, kind, fields.get(op.id)))
+            rows.append(LayerRow(op, g, paper_name(trace, op), size_formula(op), mark, kind, fields.get(op.id),
+                                 times.get(op.id)))
     return rows
 
 
