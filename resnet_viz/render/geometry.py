@@ -305,7 +305,7 @@ class Layout:
 
     width: float
     height: float
-    title: Label
+    title: Label | None  # None for the second and later rows of a wrapped drawing
     cuboids: tuple[Cuboid, ...]
     joins: tuple[Join, ...]
     arrows: tuple[Arrow, ...]
@@ -320,7 +320,19 @@ class Layout:
         return Rect(0.0, 0.0, self.width, self.height)
 
     def all_labels(self) -> tuple[Label, ...]:
-        return (self.title, *self.labels)
+        return (self.title, *self.labels) if self.title is not None else self.labels
+
+    def moved(self, dx: float, dy: float) -> Layout:
+        """Everything shifted by (dx, dy) (the canvas size stays)."""
+        return replace(self, title=self.title.moved(dx, dy) if self.title else None,
+                       cuboids=tuple(c.moved(dx, dy) for c in self.cuboids),
+                       joins=tuple(j.moved(dx, dy) for j in self.joins),
+                       arrows=tuple(a.moved(dx, dy) for a in self.arrows),
+                       arcs=tuple(a.moved(dx, dy) for a in self.arcs),
+                       kernels=tuple(k.moved(dx, dy) for k in self.kernels),
+                       brackets=tuple(b.moved(dx, dy) for b in self.brackets),
+                       legend=tuple(le.moved(dx, dy) for le in self.legend),
+                       labels=tuple(lb.moved(dx, dy) for lb in self.labels))
 
     def box(self, key: str) -> Cuboid:
         for c in self.cuboids:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import fmt
 from ..palette import INPUT, Colour, section_colour, stage_colour
 from ..schema import Block, Op, OpKind, Section, Stage, Trace
@@ -10,7 +12,7 @@ from ..views.receptive import stage_fields
 from ..views.steps import Unit, block_paths, block_runs, units
 from ..views.words import block_name, op_lines, op_phrase, plural
 from .geometry import NOTE_SIZE, Cuboid, Kernel, Label, Layout, box_size, chw, label_size, trace_zoom
-from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, Placed, Shortcut, finish, place_row
+from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, Shortcut, finish, finish_rows, place_row, split
 
 
 # --- colours --------------------------------------------------------------------------------------
@@ -83,17 +85,19 @@ def _gate_note(gate: tuple[Op, ...]) -> str:
     return f"SE gate: pool, {plural(convs, 'conv')}, sigmoid" if convs else "gate"
 
 
-def _steps(trace: Trace, block: Block, steps: tuple[Unit, ...], colour: Colour, gate: tuple[Op, ...],
-           last_lines: tuple[str, ...] | None, last_key: str) -> list:
-    """Gap + box items for a run of steps; the last box gets `last_lines` and `last_key` when given."""
+def _steps(block: Block, steps: tuple[Unit, ...], colour: Colour, gate: tuple[Op, ...], *, last: str | None,
+           last_lines: tuple[str, ...] = ()) -> list:
+    """Gap + box items for a run of steps. The last step's box is keyed `last` (and says `last_lines`); with
+    `last` None it has no box: its arrow leads straight into what follows (the ⊕)."""
     items: list = []
     for i, u in enumerate(steps):
         notes = (u.notes(),) if u.notes() else ()
         above = op_lines(u.lead) if u.lead.kind is not OpKind.MUL else ("× gate", _gate_note(gate))
         items.append(GapSpec(above=above, below=notes))
-        final = i == len(steps) - 1 and last_lines is not None
-        items.append(BoxSpec(last_key if final else f"{block.id}:{u.lead.id}", u.output, colour,
-                             last_lines if final else (fmt.volume(u.output),)))
+        if i < len(steps) - 1:
+            items.append(BoxSpec(f"{block.id}:{u.lead.id}", u.output, colour, (fmt.volume(u.output),)))
+        elif last is not None:
+            items.append(BoxSpec(last, u.output, colour, last_lines or (fmt.volume(u.output),)))
     return items
 
 
@@ -103,16 +107,16 @@ def _block_items(trace: Trace, block: Block, start_key: str, *, out_lines: tuple
     paths = block_paths(trace, block)
     colour = stage_colour(trace.stage(block.stage).index)
     out_key = f"{block.id}:out"
-    items = _steps(trace, block, paths.pre, colour, paths.gate, None, "")
-    fork = items[-1].key if items else start_key
+    fork = f"{block.id}:fork"
+    items = _steps(block, paths.pre, colour, paths.gate, last=fork) if paths.pre else []
     if paths.join is None:
-        return items + _steps(trace, block, paths.main, colour, paths.gate, out_lines, out_key), None
-    items += _steps(trace, block, paths.main, colour, paths.gate, None, "")
+        return items + _steps(block, paths.main, colour, paths.gate, last=out_key, last_lines=out_lines), None
+    items += _steps(block, paths.main, colour, paths.gate, last=None)
     jkey = f"{block.id}:add"
     items.append(JoinSpec(jkey))
     items.append(GapSpec(above=(paths.join.notes(),) if paths.join.notes() else (), min_width=MIN_GAP))
     items.append(BoxSpec(out_key, paths.join.output, colour, out_lines))
-    return items, Shortcut(fork, jkey, block.shortcut, paths.shortcut, colour)
+    return items, Shortcut(fork if paths.pre else start_key, jkey, block.shortcut, paths.shortcut, colour)
 
 
 def layout_block(trace: Trace, block: Block, *, title: str) -> Layout:
@@ -128,7 +132,8 @@ def layout_block(trace: Trace, block: Block, *, title: str) -> Layout:
 
 
 def layout_stage(trace: Trace, stage: Stage, *, title: str) -> Layout:
-    """The stage's blocks in sequence; a run of identical blocks is drawn once under a '×n' bracket."""
+    """The stage's blocks in sequence, wrapped into rows between blocks; a run of identical blocks is drawn once
+    under a '×n' bracket."""
     first = trace.op(stage.blocks[0].op_ids[0])
     items = [BoxSpec("in", stage.input, producer_colour(trace, first), (fmt.volume(stage.input), "stage input"))]
     shortcuts, spans = [], []
@@ -142,16 +147,13 @@ def layout_stage(trace: Trace, stage: Stage, *, title: str) -> Layout:
         if sc:
             shortcuts.append(sc)
         if len(run) > 1:
-            spans.append((start, f"{b.id}:out", run))
+            spans.append((start, f"{b.id}:out", (f"{fmt.TIMES}{plural(len(run), 'identical block')}",
+                                                  f"{run[0].id} … {run[-1].id}")))
         start = f"{b.id}:out"
     zoom = trace_zoom(trace)
-    placed = place_row(items, zoom)
-    brackets = []
-    for left, right, run in spans:
-        x1, x2 = placed.slots[left][1] + 4, placed.slots[right][1]
-        brackets.append((x1, x2, (f"{fmt.TIMES}{plural(len(run), 'identical block')}", f"{run[0].id} … {run[-1].id}")))
+    rows = split(items, zoom, lambda key: key.endswith(":out"))
     kinds = tuple(dict.fromkeys(sc.kind for sc in shortcuts))
-    return finish(title, placed, shortcuts, brackets=brackets, legend_kinds=kinds, zoom=zoom)
+    return finish_rows(title, rows, shortcuts, spans, legend_kinds=kinds, zoom=zoom)
 
 
 def _block_count(stage: Stage) -> str:
@@ -170,24 +172,28 @@ def _step_lines(u: Unit) -> tuple[str, ...]:
     return lines if phrase.split(" ")[0] == u.lead.id else (*lines, phrase)
 
 
-def _rf_window(trace: Trace, placed: Placed, stage: Stage) -> tuple[Kernel, Label] | None:
-    """What the centre position of a stage's output sees, as a square on the input's face with lines of sight to
-    that position, and a label giving its size (clipped to the image, as the receptive field is)."""
+def _rf_label(trace: Trace, stage: Stage) -> tuple[Label, tuple[tuple[int, int], tuple[int, int]]] | None:
+    """The words over the input for a stage's receptive field, and the centre position's window in the image."""
     field = stage_fields(trace).get(stage.id)
     if field is None or not trace.input.is_map:
         return None
-    src, dst = placed.cuboid("input"), placed.cuboid(stage.id)
     h_img, w_img = trace.input.spatial
-    centre = (stage.output.height // 2, stage.output.width // 2)
-    (r0, r1), (c0, c1) = field.clipped(centre, (h_img, w_img))
+    window = field.clipped((stage.output.height // 2, stage.output.width // 2), (h_img, w_img))
+    (r0, r1), (c0, c1) = window
+    more = f"; its field, {rf_text(field)} px, is larger than the input" if field.covers((h_img, w_img)) else ""
+    text = (f"one position of {stage.paper_name or stage.id} sees {r1 - r0 + 1}×{c1 - c0 + 1} of the "
+            f"{h_img}×{w_img} input{more}",)
+    return Label(text, 0.0, 0.0, NOTE_SIZE, anchor="start", role="note"), window
+
+
+def _rf_kernel(trace: Trace, lay: Layout, stage: Stage, window: tuple[tuple[int, int], tuple[int, int]]) -> Kernel:
+    """The window as a square on the input's face, with lines of sight to the stage's output box."""
+    src, dst = lay.box("input"), lay.box(stage.id)
+    h_img, w_img = trace.input.spatial
+    (r0, r1), (c0, c1) = window
     x, y = src.x + src.w * c0 / w_img, src.y + src.h * r0 / h_img
     w, h = max(2.0, src.w * (c1 - c0 + 1) / w_img), max(2.0, src.h * (r1 - r0 + 1) / h_img)
-    name = stage.paper_name or stage.id
-    seen = f"{r1 - r0 + 1}×{c1 - c0 + 1}"
-    more = "; its field, " + rf_text(field) + " px, is larger than the input" if field.covers((h_img, w_img)) else ""
-    text = (f"one position of {name} sees {seen} of the {h_img}×{w_img} input{more}",)
-    label = Label(text, src.x, src.bbox.y - 8 - label_size(text, NOTE_SIZE)[1], NOTE_SIZE, anchor="start", role="note")
-    return Kernel(x, y, w, h, 0.0, 0.0, dst.x + dst.w / 2, dst.y + dst.h / 2), label
+    return Kernel(x, y, w, h, 0.0, 0.0, dst.x + dst.w / 2, dst.y + dst.h / 2)
 
 
 def layout_network(trace: Trace, *, title: str, rf: str | None = None) -> Layout:
@@ -208,9 +214,13 @@ def layout_network(trace: Trace, *, title: str, rf: str | None = None) -> Layout
         items.append(BoxSpec(s.id, s.output, stage_colour(s.index), (fmt.volume(s.output), f"{s.id}{paper}",
                                                                      _block_count(s))))
     steps(trace.head)
-    placed = place_row(items, trace_zoom(trace))
-    window = _rf_window(trace, placed, trace.stage(rf)) if rf is not None else None
-    if window is None:
-        return finish(title, placed)
-    placed.labels.append(window[1])
-    return finish(title, placed, kernels=(window[0],))
+    zoom = trace_zoom(trace)
+    rows = split(items, zoom, lambda key: key != "input")
+    marked = _rf_label(trace, trace.stage(rf)) if rf is not None else None
+    if marked is None:
+        return finish_rows(title, rows, zoom=zoom)
+    label, window = marked
+    src = place_row(rows[0], zoom).cuboid("input")
+    label = label.moved(src.x + 5.0, src.bbox.y - 8 - label.bbox.h)
+    lay = finish_rows(title, rows, zoom=zoom, first_labels=(label,))
+    return replace(lay, kernels=(*lay.kernels, _rf_kernel(trace, lay, trace.stage(rf), window)))

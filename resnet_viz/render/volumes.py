@@ -193,6 +193,6 @@ def svg(lay: g.Layout, *, prefix: str, title: str, desc: str) -> str:
     group("adds", [_join(j) for j in lay.joins])
     group("keys", [_bracket(b) for b in lay.brackets] + [_legend(le) for le in lay.legend])
     group("labels", [_label(lb) for lb in lay.labels])
-    group("heading", [_label(lay.title)])  # its own group: a page with its own heading may hide it
+    group("heading", [_label(lay.title)] if lay.title else [])  # its own group: a page with its own heading may hide it
     out.append("</svg>")
     return "\n".join(out) + "\n"
