@@ -15,6 +15,7 @@ from ..schema import Trace
 from ..views.figures import Figure, figure, standard_figures
 from . import graph
 from .raster import DOT_HINT, dot_available, run_dot, svg_to
+from .theme import theme_graph_svg
 from .volumes import render_volumes
 
 _PROLOG = re.compile(r"\A.*?(?=<svg[\s>])", re.S)
@@ -41,7 +42,7 @@ def draw(trace: Trace, fig: Figure, format: DiagramFormat = DiagramFormat.SVG) -
         raise MissingTool(f"--format {format.value} of a graph needs {DOT_HINT}; --format dot writes the source "
                           "without it")
     out = run_dot(source, format.value)
-    return out.decode("utf-8") if format is DiagramFormat.SVG else out
+    return theme_graph_svg(out.decode("utf-8")) if format is DiagramFormat.SVG else out
 
 
 def diagram(trace: Trace, *, view: View | str = View.VOLUMES, level: str = "network", select: str | None = None,
@@ -65,5 +66,5 @@ def figure_files(trace: Trace, *, use_dot: bool | None = None) -> dict[str, str]
         files: dict[str, str] = {f"{fig.name}.svg": str(draw(trace, fig)) for fig in figures
                                  if fig.view is View.VOLUMES}
         files.update(sources)
-        files.update({rel: job.result().decode("utf-8") for rel, job in drawing.items()})
+        files.update({rel: theme_graph_svg(job.result().decode("utf-8")) for rel, job in drawing.items()})
     return {rel: files[rel] for rel in sorted(files)}

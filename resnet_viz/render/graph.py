@@ -53,7 +53,8 @@ class _Figure:
         """A node; main-path nodes share a group so that dot keeps the main path in one straight column."""
         if main:
             attrs["group"] = "main"
-        target.node(name, lines, id=self._id(name), **({"fillcolor": colour.fill, "color": colour.stroke} | attrs))
+        node_id = self._id(name) + ("-io" if attrs.get("shape") == "plaintext" else "")  # text on the background
+        target.node(name, lines, id=node_id, **({"fillcolor": colour.fill, "color": colour.stroke} | attrs))
         return name
 
     def join(self, target: Graph, name: str) -> str:

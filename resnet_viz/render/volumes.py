@@ -14,6 +14,7 @@ from ..options import Level
 from ..schema import ShortcutKind, Trace
 from . import geometry as g
 from . import levels
+from .theme import volumes_style
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif"
 INK = "#1f2933"  # text, inside light pills
@@ -179,6 +180,7 @@ def svg(lay: g.Layout, *, prefix: str, title: str, desc: str) -> str:
         f'role="img" aria-labelledby="{prefix}-title {prefix}-desc" id="{prefix}" font-family={quoteattr(FONT)}>',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         f'<desc id="{prefix}-desc">{escape(desc)}</desc>',
+        volumes_style(prefix),
     ]
 
     def group(name: str, parts: list[str]) -> None:
