@@ -196,7 +196,32 @@ def _place(g: _Graph, outputs: Sequence[Ref]) -> tuple[dict[int, tuple[Section, 
         else:
             section = (Section.HEAD, None, None)
         where.update({n: section for n in nodes})
+    _first_preactivation(g, segments, found, where)
     return where, blocks
+
+
+def _first_preactivation(g: _Graph, segments: list, found: list, where: dict) -> None:
+    """In a pre-activation network the first block's norm and ReLU come before its fork (its projection reads the
+    pre-activated tensor), so the walk above left them in the stem. When every later block is pre-activation
+    (its main path opens with a norm, nothing follows its join), they are the first block's PRE ops."""
+    starts = [i for i, b in enumerate(found) if b is not None]
+    if len(starts) < 2:
+        return
+    for k in range(1, len(starts)):
+        ops = sorted(n for n, (_, b, _) in where.items() if b == k)
+        first = next((g.op(n) for n in ops if where[n][2] in (Path.PRE, Path.MAIN)
+                      and (g.op(n).kind in _NORMS or g.op(n).kind is OpKind.CONV)), None)
+        if first is None or first.kind not in _NORMS or any(where[n][2] is Path.POST for n in ops):
+            return
+    i = starts[0] - 1
+    moved = []
+    while i >= 0 and len(segments[i][2]) == 1 and g.op(segments[i][1]).kind in _NORMS | _ACTIVATIONS:
+        moved.append(segments[i][1])
+        i -= 1
+    stem_left = any(where.get(n, (None,))[0] is Section.STEM and n not in moved for _, _, nodes in segments[:i + 1]
+                    for n in nodes)
+    if moved and stem_left:
+        where.update({n: (Section.STAGE, 0, Path.PRE) for n in moved})
 
 
 def find_structure(ops: Sequence[Op], outputs: Sequence[Ref]) -> tuple[tuple[Op, ...], tuple[Stage, ...]]:
