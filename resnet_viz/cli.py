@@ -30,7 +30,7 @@ def _fail(message: str, code: int = 2) -> None:
 class _Group(click.Group):
     """Turns every usage problem and every ResnetVizError into one line on stderr, never a traceback."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             rv = super().main(*args, **kwargs)

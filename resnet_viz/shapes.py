@@ -43,10 +43,8 @@ def output_size_formula(size: int, kernel: int, stride: int, padding: int, dilat
     out = pool_output_size(size, kernel, stride, padding, dilation, ceil_mode) if ceil_mode else \
         conv_output_size(size, kernel, stride, padding, dilation)
     body = f"({size} + 2·{padding} − {dilation}·({kernel}−1) − 1) / {stride}"
-    if span % stride == 0:
-        text = f"{body} + 1"
-    else:
-        text = f"⌈{body}⌉ + 1" if ceil_mode else f"⌊{body}⌋ + 1"
+    rounded = body if span % stride == 0 else f"⌈{body}⌉" if ceil_mode else f"⌊{body}⌋"
+    text = f"{rounded} + 1"
     if ceil_mode and out != (span + stride - 1) // stride + 1:
         text += " − 1 (the last window would start in the padding)"
     return f"{text} = {out}"

@@ -367,6 +367,7 @@ def resnet_spec(
         raise InvalidOption("widths apply only to a custom net (--layers); a depth or --arch fixes them")
 
     prefix = "preact_" if preact else ""
+    default_widths: tuple[int, ...]
     if arch is not None:
         cfg = ARCHS[arch]
         kind, parsed, family, default_widths, name = cfg.block, cfg.layers, "imagenet", IMAGENET_WIDTHS, arch

@@ -43,7 +43,7 @@ def _address_space_room() -> int | None:
     if soft in (resource.RLIM_INFINITY, -1):
         return None
     try:
-        with open("/proc/self/status") as f:
+        with Path("/proc/self/status").open() as f:
             vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
     except OSError:
         vm = 0
@@ -52,7 +52,7 @@ def _address_space_room() -> int | None:
 
 def _mem_available() -> int | None:
     try:
-        with open("/proc/meminfo") as f:
+        with Path("/proc/meminfo").open() as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
@@ -95,7 +95,7 @@ def device_name(device: torch.device) -> str:
         return torch.cuda.get_device_name(device)
     if device.type == "cpu":
         try:
-            with open("/proc/cpuinfo") as f:
+            with Path("/proc/cpuinfo").open() as f:
                 name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
         except OSError:
             name = ""

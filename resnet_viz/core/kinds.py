@@ -166,29 +166,26 @@ _T = torch.Tensor
 
 # function → (name in op ids, kind, geometry reader)
 FUNCTIONS: dict[Callable, tuple[str, OpKind, GeometryOf | None]] = {
-    **{f: ("add", OpKind.ADD, None) for f in (torch.add, _T.add, _T.add_, _T.__add__, _T.__iadd__, _T.__radd__)},
-    **{f: ("mul", OpKind.MUL, None) for f in (torch.mul, _T.mul, _T.mul_, _T.__mul__, _T.__imul__, _T.__rmul__)},
-    **{f: ("cat", OpKind.CAT, None) for f in (torch.cat, torch.concat, torch.stack)},
-    **{f: ("flatten", OpKind.FLATTEN, None) for f in (torch.flatten, _T.flatten)},
-    **{f: ("reshape", OpKind.RESHAPE, None) for f in (
-        torch.reshape, _T.reshape, _T.view, torch.squeeze, _T.squeeze, torch.unsqueeze, _T.unsqueeze,
-        torch.permute, _T.permute, torch.transpose, _T.transpose)},
+    **dict.fromkeys((torch.add, _T.add, _T.add_, _T.__add__, _T.__iadd__, _T.__radd__), ("add", OpKind.ADD, None)),
+    **dict.fromkeys((torch.mul, _T.mul, _T.mul_, _T.__mul__, _T.__imul__, _T.__rmul__), ("mul", OpKind.MUL, None)),
+    **dict.fromkeys((torch.cat, torch.concat, torch.stack), ("cat", OpKind.CAT, None)),
+    **dict.fromkeys((torch.flatten, _T.flatten), ("flatten", OpKind.FLATTEN, None)),
+    **dict.fromkeys((torch.reshape, _T.reshape, _T.view, torch.squeeze, _T.squeeze, torch.unsqueeze, _T.unsqueeze, torch.permute, _T.permute, torch.transpose, _T.transpose), ("reshape", OpKind.RESHAPE, None)),
     _T.__getitem__: ("slice", OpKind.SLICE, _f_slice),
-    **{f: ("slice", OpKind.SLICE, None) for f in (torch.narrow, _T.narrow, torch.chunk, _T.chunk, torch.split,
-                                                   _T.split)},
-    **{f: ("relu", OpKind.RELU, None) for f in (torch.relu, torch.relu_, _T.relu, _T.relu_, F.relu)},
+    **dict.fromkeys((torch.narrow, _T.narrow, torch.chunk, _T.chunk, torch.split, _T.split), ("slice", OpKind.SLICE, None)),
+    **dict.fromkeys((torch.relu, torch.relu_, _T.relu, _T.relu_, F.relu), ("relu", OpKind.RELU, None)),
     **{f: (getattr(f, "__name__", "activation").strip("_"), OpKind.ACTIVATION, None) for f in (
         torch.sigmoid, _T.sigmoid, _T.sigmoid_, F.sigmoid, F.hardsigmoid, F.silu, F.gelu, F.relu6, F.hardswish,
         F.leaky_relu, torch.tanh, _T.tanh, F.softmax, torch.softmax, _T.softmax)},
-    **{f: ("conv", OpKind.CONV, _f_conv) for f in (torch.conv2d, F.conv2d)},
-    **{f: ("linear", OpKind.LINEAR, None) for f in (F.linear, torch._C._nn.linear)},
-    **{f: ("batch_norm", OpKind.BATCHNORM, None) for f in (F.batch_norm, torch.batch_norm)},
-    **{f: ("max_pool", OpKind.MAXPOOL, _f_max_pool) for f in (F.max_pool2d, torch.max_pool2d)},
-    **{f: ("avg_pool", OpKind.AVGPOOL, _f_avg_pool) for f in (F.avg_pool2d, torch._C._nn.avg_pool2d)},
-    **{f: ("avg_pool", OpKind.AVGPOOL, _f_adaptive) for f in (F.adaptive_avg_pool2d,)},
-    **{f: ("max_pool", OpKind.MAXPOOL, _f_adaptive) for f in (F.adaptive_max_pool2d,)},
-    **{f: ("pad", OpKind.PAD, _f_pad) for f in (F.pad, torch.constant_pad_nd)},
-    **{f: ("dropout", OpKind.DROPOUT, None) for f in (F.dropout, torch.dropout, F.dropout2d)},
+    **dict.fromkeys((torch.conv2d, F.conv2d), ("conv", OpKind.CONV, _f_conv)),
+    **dict.fromkeys((F.linear, torch._C._nn.linear), ("linear", OpKind.LINEAR, None)),
+    **dict.fromkeys((F.batch_norm, torch.batch_norm), ("batch_norm", OpKind.BATCHNORM, None)),
+    **dict.fromkeys((F.max_pool2d, torch.max_pool2d), ("max_pool", OpKind.MAXPOOL, _f_max_pool)),
+    **dict.fromkeys((F.avg_pool2d, torch._C._nn.avg_pool2d), ("avg_pool", OpKind.AVGPOOL, _f_avg_pool)),
+    **dict.fromkeys((F.adaptive_avg_pool2d,), ("avg_pool", OpKind.AVGPOOL, _f_adaptive)),
+    **dict.fromkeys((F.adaptive_max_pool2d,), ("max_pool", OpKind.MAXPOOL, _f_adaptive)),
+    **dict.fromkeys((F.pad, torch.constant_pad_nd), ("pad", OpKind.PAD, _f_pad)),
+    **dict.fromkeys((F.dropout, torch.dropout, F.dropout2d), ("dropout", OpKind.DROPOUT, None)),
 }
 MEANS = frozenset({torch.mean, _T.mean})
 

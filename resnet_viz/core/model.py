@@ -143,11 +143,11 @@ class Bottleneck(nn.Module):
 
 def _shortcut_input(block: nn.Module, x: torch.Tensor, pre: torch.Tensor) -> torch.Tensor:
     """What a pre-activation block adds to its residual: x itself, zero-padded x, or the projection of relu(bn1(x))."""
-    if block.downsample is None:
+    shortcut = block.downsample
+    if shortcut is None:
         return x
-    if isinstance(block.downsample, ZeroPadShortcut):
-        return block.downsample(x)
-    return block.downsample(pre)
+    assert isinstance(shortcut, nn.Module)
+    return shortcut(x) if isinstance(shortcut, ZeroPadShortcut) else shortcut(pre)
 
 
 class PreActBasicBlock(nn.Module):
@@ -224,7 +224,7 @@ class PreActBottleneck(nn.Module):
         return out
 
 
-_BLOCKS: dict[tuple[bool, str], type[nn.Module]] = {
+_BLOCKS: dict[tuple[bool, str], type[BasicBlock | Bottleneck | PreActBasicBlock | PreActBottleneck]] = {
     (False, "basic"): BasicBlock,
     (False, "bottleneck"): Bottleneck,
     (True, "basic"): PreActBasicBlock,

@@ -242,7 +242,7 @@ class _Mode(TorchFunctionMode):
         super().__init__()
         self.rec, self.shape_only_meta = rec, shape_only_meta
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
 
         def run() -> Any:

@@ -31,7 +31,8 @@ class _Graph:
         self.ops = ops
         node = {o.id: i + 1 for i, o in enumerate(ops)}
         self.node = node
-        self.preds = [()] + [tuple(dict.fromkeys(0 if r.op is None else node[r.op] for r in o.inputs)) for o in ops]
+        self.preds: list[tuple[int, ...]] = [()] + [
+            tuple(dict.fromkeys(0 if r.op is None else node[r.op] for r in o.inputs)) for o in ops]
         self.idom = [0] * (len(ops) + 1)
         for n in range(1, len(ops) + 1):
             preds = self.preds[n]
@@ -86,7 +87,7 @@ def _weighted(g: _Graph, nodes: set[int]) -> tuple[int, int, int]:
 def _residual(g: _Graph, fork: int, join: int) -> _Block | None:
     """The block a segment forms when it ends in a residual addition; None otherwise."""
     add = g.op(join)
-    refs = [r for r in add.inputs]
+    refs = list(add.inputs)
     if add.kind is not OpKind.ADD or len(refs) != 2 or not refs[0].volume == refs[1].volume == add.output:
         return None
     ends = [0 if r.op is None else g.node[r.op] for r in refs]
@@ -96,7 +97,7 @@ def _residual(g: _Graph, fork: int, join: int) -> _Block | None:
     main, short = sorted(branches, key=lambda b: _weighted(g, b), reverse=True)
     if _weighted(g, main)[1] == 0:
         return None
-    paths = {n: Path.MAIN for n in main} | {n: Path.SHORTCUT for n in short} | {join: Path.JOIN}
+    paths = dict.fromkeys(main, Path.MAIN) | dict.fromkeys(short, Path.SHORTCUT) | {join: Path.JOIN}
     for n in sorted(main):
         op = g.op(n)
         if op.kind is not OpKind.MUL or len(op.inputs) != 2:
@@ -104,7 +105,7 @@ def _residual(g: _Graph, fork: int, join: int) -> _Block | None:
         for r in op.inputs:
             if r.volume != op.output and r.op is not None:
                 gate = g.between([g.node[r.op]], g.idom[n]) & main
-                paths.update({m: Path.GATE for m in gate})
+                paths.update(dict.fromkeys(gate, Path.GATE))
     return _Block(fork, join, paths)
 
 
@@ -189,13 +190,14 @@ def _place(g: _Graph, outputs: Sequence[Ref]) -> tuple[dict[int, tuple[Section, 
             where[end] = (Section.STAGE, k, Path.POST)
             continue
         after_join = False
+        section: tuple[Section, int | None, Path | None]
         if k < 0:
             section = (Section.STEM, None, None)
         elif k + 1 < len(blocks):
             section = (Section.STAGE, k + 1, Path.PRE)
         else:
             section = (Section.HEAD, None, None)
-        where.update({n: section for n in nodes})
+        where.update(dict.fromkeys(nodes, section))
     _first_preactivation(g, segments, found, where)
     return where, blocks
 
@@ -221,7 +223,7 @@ def _first_preactivation(g: _Graph, segments: list, found: list, where: dict) ->
     stem_left = any(where.get(n, (None,))[0] is Section.STEM and n not in moved for _, _, nodes in segments[:i + 1]
                     for n in nodes)
     if moved and stem_left:
-        where.update({n: (Section.STAGE, 0, Path.PRE) for n in moved})
+        where.update(dict.fromkeys(moved, (Section.STAGE, 0, Path.PRE)))
 
 
 def find_structure(ops: Sequence[Op], outputs: Sequence[Ref]) -> tuple[tuple[Op, ...], tuple[Stage, ...]]:

@@ -21,7 +21,7 @@ from .docs import OPTION_KEYS, drawing_for, parse_request
 from .embed import CSS_CLASS
 
 
-class resnet_viz_image(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
+class resnet_viz_image(nodes.General, nodes.Inline, nodes.Element):
     """The drawing inside a figure: attributes svg, filename, alt, width."""
 
 
@@ -29,12 +29,12 @@ class _OptionSpec(dict):
     """Docutils reports an unknown option as `unknown option: "<key>"` with the key a spec lookup raises; make that
     key carry the valid ones, closing docutils' own quote after the option's name."""
 
-    def __missing__(self, key):  # type: ignore[no-untyped-def]
+    def __missing__(self, key):
         raise KeyError(f'{key}"; must be one of: {", ".join(sorted(self))}; see "resnet-viz')
 
 
 def _spec() -> _OptionSpec:
-    spec = _OptionSpec({key: directives.unchanged_required for key in OPTION_KEYS})
+    spec = _OptionSpec(dict.fromkeys(OPTION_KEYS, directives.unchanged_required))
     spec["caption"] = spec["alt"] = directives.unchanged
     spec["width"] = directives.length_or_percentage_or_unitless
     spec["name"] = directives.unchanged

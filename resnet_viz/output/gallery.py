@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from .. import fmt
 from ..options import DiagramFormat, Level, ModelOptions, View
+from ..render.figures import draw
 from ..schema import Trace
 from ..views.figures import figure
 from ..views.paper import column_title
-from ..render.figures import draw
 from .comparison import Cache, comparison_traces, parse_compare
 from .files import write_folder
 from .report import OWNED, report_files

@@ -15,15 +15,15 @@ from markupsafe import Markup
 
 from .. import fmt
 from ..options import Level, View
-from ..schema import Trace, trace_to_json
-from ..views import paper
-from ..views.conventions import flops_table
-from ..views.figures import Figure, safe_name, standard_figures
 from ..render.figures import figure_files, strip_prolog
 from ..render.html import InlineFigure, Link, render_html
 from ..render.latex import comparison_latex, document, layers_latex, table1_latex
 from ..render.paper_tables import comparison_csv, comparison_markdown, table1_csv, table1_markdown
 from ..render.table import render_csv, render_json, render_markdown
+from ..schema import Trace, trace_to_json
+from ..views import paper
+from ..views.conventions import flops_table
+from ..views.figures import Figure, safe_name, standard_figures
 from .files import shown, write_folder
 
 INDEX = "index.html"
@@ -124,7 +124,7 @@ def _size(data: str | bytes) -> int:
 
 def summary_lines(files: Mapping[str, str | bytes], out_dir: str | os.PathLike[str]) -> list[str]:
     """One line per kind of file: 'report    resnet34-224/index.html (312.4 KiB)' (paths shown escaped)."""
-    base = os.path.normpath(os.fspath(out_dir))
+    base = Path(os.path.normpath(os.fspath(out_dir)))
     lines = []
     for kind, key in _KINDS:
         if key.endswith("/"):
@@ -132,7 +132,7 @@ def summary_lines(files: Mapping[str, str | bytes], out_dir: str | os.PathLike[s
             if members:
                 total = sum(_size(files[r]) for r in members)
                 count = f"{len(members)} file" if len(members) == 1 else f"{len(members)} files"
-                lines.append(f"{kind:<9} {shown(os.path.join(base, key))} ({count}, {fmt.bytes_(total)})")
+                lines.append(f"{kind:<9} {shown(base / key)}/ ({count}, {fmt.bytes_(total)})")
         elif key in files:
-            lines.append(f"{kind:<9} {shown(os.path.join(base, key))} ({fmt.bytes_(_size(files[key]))})")
+            lines.append(f"{kind:<9} {shown(base / key)} ({fmt.bytes_(_size(files[key]))})")
     return lines

@@ -172,7 +172,7 @@ def _network(g: _Figure, trace: Trace) -> None:
     g.edge(prev, "[output]", fmt.volume(trace.output))
 
 
-def _endpoints(g: _Figure, colour_out: Colour, shape_in: str, shape_out: str, body) -> None:  # type: ignore[no-untyped-def]
+def _endpoints(g: _Figure, colour_out: Colour, shape_in: str, shape_out: str, body) -> None:
     g.node(g.dot, "[input]", ("input", shape_in), INPUT, shape="plaintext", style="")
     tail = body("[input]")
     g.node(g.dot, "[output]", ("output", shape_out), colour_out, shape="plaintext", style="")

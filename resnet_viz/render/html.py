@@ -255,7 +255,7 @@ def _figure_groups(figures: Sequence[InlineFigure]) -> list[dict]:
 
 
 def _toc(sections: list[dict], parts: dict[str, bool]) -> list[dict]:
-    items = [{"href": "#model", "label": "Model"}]
+    items: list[dict] = [{"href": "#model", "label": "Model"}]
     for key, label in (("table1", "Table 1"), ("depths", "Depths side by side"), ("journey", "Volume journey"),
                        ("receptive", "What each stage sees"), ("flops", "FLOPs, reconciled"),
                        ("time", "Where the time goes"),

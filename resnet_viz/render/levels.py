@@ -216,11 +216,12 @@ def layout_network(trace: Trace, *, title: str, rf: str | None = None) -> Layout
     steps(trace.head)
     zoom = trace_zoom(trace)
     rows = split(items, zoom, lambda key: key != "input")
-    marked = _rf_label(trace, trace.stage(rf)) if rf is not None else None
-    if marked is None:
+    stage = trace.stage(rf) if rf is not None else None
+    marked = _rf_label(trace, stage) if stage is not None else None
+    if stage is None or marked is None:
         return finish_rows(title, rows, zoom=zoom)
     label, window = marked
     src = place_row(rows[0], zoom).cuboid("input")
     label = label.moved(src.x + 5.0, src.bbox.y - 8 - label.bbox.h)
     lay = finish_rows(title, rows, zoom=zoom, first_labels=(label,))
-    return replace(lay, kernels=(*lay.kernels, _rf_kernel(trace, lay, trace.stage(rf), window)))
+    return replace(lay, kernels=(*lay.kernels, _rf_kernel(trace, lay, stage, window)))

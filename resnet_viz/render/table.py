@@ -88,9 +88,9 @@ def footer(trace: Trace) -> list[str]:
     ]
     summary = time_summary(trace)
     if summary is not None:
-        t = summary.timing
-        lines.append(f"time on {t.device} ({plural(t.threads, 'thread')}), medians of {t.repeats} after "
-                     f"{t.warmup} warm-up: whole pass {fmt.milliseconds(summary.whole_ms)} without hooks, sum of "
+        timing = summary.timing
+        lines.append(f"time on {timing.device} ({plural(timing.threads, 'thread')}), medians of {timing.repeats} "
+                     f"after {timing.warmup} warm-up: whole pass {fmt.milliseconds(summary.whole_ms)} without hooks, sum of "
                      f"per-op medians {fmt.milliseconds(summary.total_ms)} ({fmt.percent(summary.gap, signed=True)})")
     if trace.uncounted:
         lines.append(f"not counted (unknown op kinds): {', '.join(trace.uncounted)}")

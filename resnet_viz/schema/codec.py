@@ -83,9 +83,9 @@ def _op_from_json(d: dict) -> Op:
         outputs=tuple(volume_from_json(v) for v in d["outputs"]),
         section=Section(d["section"]), stage=d["stage"], block=d["block"],
         path=Path(d["path"]) if d["path"] is not None else None,
-        **{k: _pair(d[k]) for k in OP_GEOMETRY},
-        groups=d["groups"], ceil_mode=d["ceil_mode"], inplace=d["inplace"],
-        **{k: d[k] for k in OP_COUNTS},
+        kernel_size=_pair(d["kernel_size"]), stride=_pair(d["stride"]), padding=_pair(d["padding"]),
+        dilation=_pair(d["dilation"]), groups=d["groups"], ceil_mode=d["ceil_mode"], inplace=d["inplace"],
+        params=d["params"], trainable_params=d["trainable_params"], macs=d["macs"], elementwise_ops=d["elementwise_ops"],
     )
 
 

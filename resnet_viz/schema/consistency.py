@@ -48,7 +48,8 @@ def _geometry(i: int, op: dict, source: Volume, out: Volume) -> Iterator[Problem
 
 
 def _ops(doc: dict) -> Iterator[Problem]:
-    batch, produced = doc["batch"], {}
+    batch = doc["batch"]
+    produced: dict[str, list[Volume]] = {}
     for i, op in enumerate(doc["ops"]):
         if op["id"] in produced:
             yield ("ops", i, "id"), f"the id {op['id']!r} is used twice"

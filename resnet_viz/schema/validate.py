@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidTrace, InvalidType
@@ -47,7 +48,8 @@ def parse_json(text: str) -> Any:
 def check_document(doc: Any) -> None:
     """Raise ValueError naming the first problem of a parsed trace document (JSON path included)."""
     if not isinstance(doc, dict):
-        kind = {list: "a list", str: "a string"}.get(type(doc), type(doc).__name__)
+        names: dict[type, str] = {list: "a list", str: "a string"}
+        kind = names.get(type(doc), type(doc).__name__)
         raise ValueError(f"the top level is {kind}, not a JSON object")
     version = doc.get("schema_version")
     if version is None:
@@ -80,7 +82,7 @@ def read_trace_file(path: str | os.PathLike[str]) -> Trace:
         raise InvalidType(f"a trace path must be a str or os.PathLike (got {type(path).__name__})")
     shown = ascii(os.fspath(path))
     try:
-        with open(path, "rb") as f:
+        with Path(path).open("rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as e:
         raise InvalidTrace(f"cannot read the trace {shown} ({e.strerror or e}); give a file written by "

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from .. import fmt
 from ..schema import Block, BlockKind, Op, OpKind, Path, ShortcutKind, Trace
-from .receptive import seen
 from .groups import block_ops, downsampling_op, has_paper_names, per_image, shrinks, stem_parts
+from .receptive import seen
 from .words import kernel, listing, plural, subsample_every, verb
 
 
@@ -42,7 +42,7 @@ def _stem_note(trace: Trace) -> Note | None:
     first = trace.stages[0].input
     size = f"{fmt.spatial(trace.input)} → {fmt.spatial(first)}"
     pool = next((o for o in pools if o.kind is OpKind.MAXPOOL and o.stride), None)
-    if pool is not None and conv.stride:
+    if pool is not None and pool.stride and conv.stride:
         step = conv.stride[0] * pool.stride[0]
         if first.spatial != trace.input.spatial:
             text = (f"The network first shrinks the image quickly: {_window(conv)} and {_window(pool)} together have "
@@ -66,8 +66,7 @@ def _stem_note(trace: Trace) -> Note | None:
 
 
 def _halving_note(trace: Trace) -> Note | None:
-    downs = [(s, downsampling_op(trace, s)) for s in trace.stages[1:]]
-    downs = [(s, o) for s, o in downs if o is not None]
+    downs = [(s, o) for s in trace.stages[1:] if (o := downsampling_op(trace, s)) is not None]
     if not downs:
         return None
     where = "; ".join(f"{s.paper_name or s.id} at `{o.id}` ({fmt.spatial(o.input)} → {fmt.spatial(o.output)})"

@@ -187,5 +187,5 @@ def seen(trace: Trace) -> tuple[Seen, ...]:
 def illustrative_stage(trace: Trace) -> str | None:
     """The stage whose receptive field a drawing best shows: the last one that does not yet cover the input."""
     fields = stage_fields(trace)
-    inside = [s.id for s in trace.stages if fields.get(s.id) and not fields[s.id].covers(trace.input.spatial)]
+    inside = [s.id for s in trace.stages if (f := fields.get(s.id)) is not None and not f.covers(trace.input.spatial)]
     return inside[-1] if inside else (trace.stages[0].id if trace.stages and fields.get(trace.stages[0].id) else None)
