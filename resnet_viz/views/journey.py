@@ -198,5 +198,6 @@ def rounding_note(trace: Trace) -> str | None:
 
 
 def journey_caption(trace: Trace) -> str:
-    return ("How the volume (height × width × channels) changes from the input to the output. Only changes are "
-            "listed; blocks that keep their volume are skipped.")
+    skipped = "blocks that keep their volume are skipped" if trace.blocks else "ops that keep it are skipped"
+    return (f"How the volume (height × width × channels) changes from the input to the output. Only changes are "
+            f"listed; {skipped}.")
