@@ -264,7 +264,7 @@ def test_chart_is_self_contained_and_deterministic() -> None:
     svg = memory_chart_svg(trace, id_prefix="m1")
     assert svg == memory_chart_svg(trace, id_prefix="m1")
     root = _check_svg(svg, "m1")
-    bars = root.findall(".//{http://www.w3.org/2000/svg}g[@id='m1-live']/{http://www.w3.org/2000/svg}rect")
+    bars = root.findall(".//{http://www.w3.org/2000/svg}g[@id='m1-live']//{http://www.w3.org/2000/svg}rect")
     assert len(bars) == len(trace.ops) + 1  # one bar per op, and the peak's pill
     assert "peak" in svg and "computed" in svg and "conv2_x" in svg
 
@@ -274,7 +274,7 @@ def test_chart_bins_four_thousand_ops() -> None:
     trace = built("meta", depth=1202)
     svg = memory_chart_svg(trace, width=5000)
     root = _check_svg(svg, "rv-mem")
-    bars = root.findall(".//{http://www.w3.org/2000/svg}g[@id='rv-mem-live']/{http://www.w3.org/2000/svg}rect")
+    bars = root.findall(".//{http://www.w3.org/2000/svg}g[@id='rv-mem-live']//{http://www.w3.org/2000/svg}rect")
     assert 100 < len(bars) <= MAX_WIDTH // 2 and "consecutive ops" in svg and len(svg) < 400_000
 
 

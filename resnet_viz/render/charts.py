@@ -25,12 +25,13 @@ MAX_WIDTH = 1200
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
-def human_bytes(n: float) -> str:
-    """Binary units with three significant digits: 50485152 → '48.1 MiB'."""
-    k = 0
-    while abs(n) >= 1024 and k < len(_UNITS) - 1:
-        n, k = n / 1024, k + 1
-    return f"{n:.0f} {_UNITS[k]}" if k == 0 or n >= 100 else f"{n:.3g} {_UNITS[k]}"
+def human_bytes(n: float, scale: float | None = None) -> str:
+    """Binary units with three significant digits: 50485152 → '48.1 MiB'; an axis passes its top as `scale` so that
+    every tick is written in one unit (0.5 MiB, not 512 KiB)."""
+    k, ref = 0, abs(scale if scale is not None else n)
+    while ref >= 1024 and k < len(_UNITS) - 1:
+        n, ref, k = n / 1024, ref / 1024, k + 1
+    return f"{n:.0f} {_UNITS[k]}" if k == 0 or abs(n) >= 100 else f"{n:.3g} {_UNITS[k]}"
 
 
 def _nice_step(top: float, ticks: int = 4) -> float:
@@ -96,15 +97,16 @@ def _panel(bins: list[_Bin], values: list[int], *, x0: float, y0: float, w: floa
         parts.append(f'<line x1="{_f(x0)}" y1="{_f(y)}" x2="{_f(x0 + w)}" y2="{_f(y)}" stroke="currentColor" '
                      f'stroke-opacity="0.2" stroke-width="1"/>')
         parts.append(f'<text x="{_f(x0 - 6)}" y="{_f(y + 4)}" text-anchor="end" fill="currentColor" '
-                     f'font-size="10">{human_bytes(tick)}</text>')
+                     f'font-size="10">{human_bytes(tick, top)}</text>')
         tick += step
     slot = w / max(1, len(bins))
     gap = 1.0 if slot >= 4 else 0.0
+    parts.append('<g shape-rendering="crispEdges">')  # adjacent thin bars without hairline seams
     for k, (b, v) in enumerate(zip(bins, values, strict=True)):
         bh = v * scale
         parts.append(f'<rect x="{_f(x0 + k * slot)}" y="{_f(y0 + h - bh)}" width="{_f(max(slot - gap, 0.5))}" '
                      f'height="{_f(bh)}" fill="{fill}"><title>{escape(b.label)}: {human_bytes(v)}</title></rect>')
-    return parts
+    return [*parts, "</g>"]
 
 
 def _sections(trace: Trace) -> list[tuple[int, str]]:
@@ -124,6 +126,9 @@ def _axis(trace: Trace, bins: list[_Bin], *, x0: float, y: float, w: float) -> l
     parts, slot = [], w / max(1, len(bins))
     size = bins[0].last - bins[0].first + 1 if bins else 1
     marks = _sections(trace)
+    if not marks and trace.ops:  # a network without residual stages: name the ends instead
+        return [f'<text x="{_f(x0)}" y="{_f(y + 16)}" fill="currentColor" font-size="10">ops in execution order: '
+                f'{escape(trace.ops[0].id)} … {escape(trace.ops[-1].id)}</text>']
     edges = [x0 + (position // size) * slot for position, _ in marks] + [x0 + w]
     for k, (_, name) in enumerate(marks):
         x, span = edges[k], edges[k + 1] - edges[k]
