@@ -250,6 +250,9 @@ class OpMemory:
 
 @dataclass(frozen=True)
 class MemoryReport:
+    """What the report and `summary` render: rows per op and the labelled totals (a CUDA pass's measured peak sits
+    beside the computed one; it includes workspaces and the allocator's rounding, the computed one does not)."""
+
     ops: tuple[OpMemory, ...]
     input: Figure
     weights: Figure
