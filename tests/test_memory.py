@@ -167,6 +167,7 @@ def test_failure_out_of_memory_is_a_memory_problem(error: BaseException) -> None
     assert isinstance(failure, DeviceUnavailable)
     assert "ran out of memory on cpu" in str(failure) and "--batch" in str(failure)
     assert "too small" not in str(failure).split("(")[0] and "enforce fail" not in str(failure)
+    assert "err == 0" not in str(failure)
 
 
 def test_failure_small_input_and_model_errors() -> None:

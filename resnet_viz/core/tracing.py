@@ -105,6 +105,7 @@ def _failure(e: BaseException, volume: Volume, device: torch.device) -> Exceptio
     low = text.lower()
     if isinstance(e, MemoryError) or any(w in low for w in _MEMORY_WORDS):
         short = text.split("] ", 1)[-1] if text.startswith("[enforce fail") else text  # drop the C++ location
+        short = short.removeprefix("err == 0. ")
         limited = device.type == "cpu" and _address_space_limited()
         return DeviceUnavailable(
             f"the forward pass ran out of memory on {device.type} ({short}); use a smaller --batch or --input"
