@@ -9,6 +9,7 @@ the CUDA peak, and per-op time with `--measure`).
 from __future__ import annotations
 
 import copy
+import resource
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -18,9 +19,9 @@ from torch import nn
 from .. import __version__
 from ..errors import DeviceUnavailable, InvalidOption, InvalidType, ModelError
 from ..options import Device, ModelOptions
-from ..schema import Provenance, Trace, Volume
+from ..schema import OpKind, Provenance, Trace, Volume
 from ..spec import NetworkSpec
-from ..views.memory import inference_peak_bytes
+from ..views.memory import buffer_sizes, element_size, liveness, output_bytes
 from .assemble import assemble
 from .devices import check_fits, device_name, fits, resolve
 from .loading import build
@@ -30,7 +31,24 @@ from .timing import measure_time
 
 AUTO_CPU_MAX_MACS = 3 * 10**10  # about a second on two cores: every paper network at 224 stays interactive
 AUTO_MAX_MEMORY_FRACTION = 0.5  # `auto` never takes more than half of the free memory
-WORKSPACE = 1.25  # kernels' scratch memory and allocator slack on top of the live tensors
+# The memory check (real_pass_bytes), calibrated against the peak resident memory that real CPU passes added (torch
+# 2.13, glibc 2.36, 2 threads, 23 GiB; VmHWM after the pass minus VmRSS before the model was built; 4 to 6 runs
+# each in fresh processes; MiB; this estimate in brackets):
+#   -d 50 --batch 64: 768-818 [1017]     -d 152 --batch 8: 227-313 [500]     -d 18 -i 1024: 183-200 [275]
+#   -d 20 --batch 256: 177-209 [242]     -d 20 --batch 1024: 375 [448]       -d 56 --batch 256: 274-383 [410]
+#   -d 110 --batch 256: 306-690 [662]    -d 101 --batch 16: 325-386 [621]    -d 50 --batch 8: 237-274 [326]
+#   --arch resnext50_32x4d --batch 16: 349-422 [565]   --arch wide_resnet50_2 --batch 8: 264-313 [417]
+#   -d 50 --preact --batch 16: 385-422 [494]   -d 18 --batch 32: 259-283 [387]   -d 34 -i 512 --batch 4: 200-217 [325]
+#   -d 18 --batch 1: 61-63 [119]         -d 50 --batch 1: 80-85 [172]        -d 20 --batch 64: 80 [109]
+# Resident memory is not the tensors' bytes: glibc keeps freed mid-size blocks in its heap (deep CIFAR nets at batch
+# 256 vary by 2x from run to run), oneDNN convolutions write their output twice, and the first pass touches kernels'
+# code. Hence the terms below: the estimate is at least every measured peak but the worst -d 110 run (4% above it),
+# and at most 1.61x the largest measured one (small passes, where RUNTIME dominates, excepted).
+WORKSPACE = 2.0  # a convolution's scratch, in units of what it writes (its output and its reordered weights)
+HEAP_SLACK = 0.25  # the share of the mid-size tensors passing through glibc's heap that it may keep resident
+MMAP_MIN = 32 * 2**20  # glibc serves blocks this large with mmap and unmaps them on free: no slack
+RUNTIME = 64 * 2**20  # kernels' code, thread stacks and JIT buffers that the first real pass brings in
+ARENA = 64 * 2**20  # address space glibc reserves per thread arena: counted by `ulimit -v`, not resident
 
 
 def _first_conv_channels(model: nn.Module) -> int:
@@ -72,13 +90,27 @@ def materialize(model: nn.Module, device: torch.device) -> nn.Module:
     return model
 
 
+def _address_space_limited() -> bool:
+    return resource.getrlimit(resource.RLIMIT_AS)[0] not in (resource.RLIM_INFINITY, -1)
+
+
+_MEMORY_WORDS = ("out of memory", "can't allocate", "cannot allocate", "bad_alloc", "bad alloc",
+                 "not enough memory", "failed to allocate", "allocation failed", "memory allocation")
+
+
 def _failure(e: BaseException, volume: Volume, device: torch.device) -> Exception:
-    """A forward pass that raised, as one line: an input too small, memory, or the model's own error."""
+    """A forward pass that raised, as one line: memory (checked first: an allocator's message may also mention
+    sizes), an input too small for the network, or the model's own error."""
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     low = text.lower()
-    if isinstance(e, MemoryError) or "out of memory" in low or "can't allocate" in low or "cannot allocate" in low:
-        return DeviceUnavailable(f"the forward pass ran out of memory on {device.type} ({text}); use a smaller "
-                                 "--batch or --input, or --device meta for shapes without memory")
+    if isinstance(e, MemoryError) or any(w in low for w in _MEMORY_WORDS):
+        short = text.split("] ", 1)[-1] if text.startswith("[enforce fail") else text  # drop the C++ location
+        short = short.removeprefix("err == 0. ")
+        limited = device.type == "cpu" and _address_space_limited()
+        return DeviceUnavailable(
+            f"the forward pass ran out of memory on {device.type} ({short}); use a smaller --batch or --input"
+            + (", raise the address-space limit (ulimit -v)" if limited else "")
+            + ", or --device meta for shapes and counts without memory")
     if "too small" in low or "kernel size can't be greater" in low or "output size is" in low:
         return InvalidOption(f"input {volume.height}x{volume.width} is too small for this network ({text}); "
                              "use a larger --input")
@@ -115,8 +147,21 @@ def _pass(model: nn.Module, volume: Volume, batch: int, device: torch.device, *,
 
 
 def real_pass_bytes(meta: Trace) -> int:
-    """What the real pass needs: weights plus the live activations at their peak, with room for workspaces."""
-    return int(inference_peak_bytes(meta) * WORKSPACE)
+    """What the real pass needs, from the meta trace, before anything is allocated: the larger of what it allocates
+    (weights, live activations with the largest convolution's scratch: what CUDA and `ulimit -v` count) and what
+    becomes resident on the CPU (see the calibration above). A built-in network's weights are allocated but never
+    written (initialize=False), so they take address space and no RAM; another model's are counted in full."""
+    live, sizes, weights = liveness(meta), buffer_sizes(meta), meta.totals.param_bytes
+    scratch = max((live.live[i] + output_bytes(meta, op) + op.params * element_size(meta)
+                   for i, op in enumerate(meta.ops) if op.kind is OpKind.CONV), default=0)
+    with_scratch = max(live.peak, scratch)
+    heap = sum(b for k, b in sizes.items() if k is not None and b < MMAP_MIN)
+    resident = (live.peak + WORKSPACE * (with_scratch - live.peak) + HEAP_SLACK * heap + RUNTIME
+                + (weights if meta.source != "built-in" else 0))
+    need = max(weights + with_scratch + RUNTIME, resident)
+    if _address_space_limited():
+        need = max(need, resident + weights + ARENA * torch.get_num_threads())
+    return int(need)
 
 
 def choose(device: Device, meta: Trace) -> tuple[torch.device, str]:
