@@ -25,7 +25,8 @@ from resnet_viz.errors import DeviceUnavailable, InvalidOption, ModelError
 from resnet_viz.options import ModelOptions
 from resnet_viz.render.charts import MAX_WIDTH, memory_chart_svg
 from resnet_viz.schema import OpKind, Volume
-from resnet_viz.views.memory import COMPUTED, Figure, liveness, memory_report
+from resnet_viz.views.budget import Figure, memory_report
+from resnet_viz.views.memory import COMPUTED, liveness
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 2**20

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from ..schema import Trace
-from ..views.memory import MemoryReport, memory_report
+from ..views.budget import MemoryReport, memory_report
 
 LIVE_FILL = "#4f86c6"  # mid-tone blue: readable on white and on near-black
 SAVED_FILL = "#e07b39"  # mid-tone orange
