@@ -331,8 +331,7 @@ def test_the_report_page_without_dot(traces, own_templates, monkeypatch):
     assert links and all(v in files and re.fullmatch(r"diagrams/[A-Za-z0-9._-]+\.dot", v) for v in links)
 
 
-@pytest.mark.dot
-@pytest.mark.parametrize("view", ["graph", "volumes"])
+@pytest.mark.parametrize("view", [pytest.param("graph", marks=pytest.mark.dot), "volumes"])
 def test_the_embed_snippet(traces, view):
     if view == "graph":
         require_tool("dot", "dot")
@@ -369,6 +368,34 @@ def test_render_cli_writes_only_inside_its_folder(traces, own_templates, tmp_pat
     assert folder.is_dir() and re.fullmatch(r"[A-Za-z0-9._-]+", folder.name) and not folder.name.startswith(".")
     assert all(p.resolve().is_relative_to(folder.resolve()) for p in set(tmp_path.rglob("*")) - before - new_top)
     assert (folder / "index.html").is_file()
+
+
+@pytest.mark.parametrize("view", [pytest.param("graph", marks=pytest.mark.dot), "volumes"])
+def test_embed_cli(traces, tmp_path, monkeypatch, view):
+    """`resnet-viz embed --from hostile.json`: html on stdout is safe; md writes its SVG inside -o, nowhere else."""
+    if view == "graph":
+        require_tool("dot", "dot")
+    t, clean = traces
+    for name, trace in (("hostile.json", t), ("benign.json", clean)):
+        (tmp_path / name).write_text(trace_to_json(trace), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = set(tmp_path.rglob("*"))
+    args = ["embed", "--view", view, "-f", "html", "--level", "block", "--select"]
+    r = CliRunner().invoke(main, [*args, RENAMES[7][2], "--from", "hostile.json"], catch_exceptions=False)
+    b = CliRunner().invoke(main, [*args, RENAMES[7][3], "--from", "benign.json"], catch_exceptions=False)
+    assert r.exit_code == b.exit_code == 0, r.stderr
+    assert_safe_html(r.stdout, b.stdout)
+    assert set(tmp_path.rglob("*")) == before  # html writes no file
+    r = CliRunner().invoke(main, ["embed", "--view", view, "--from", "hostile.json", "-o", "img"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    made = set(tmp_path.rglob("*")) - before
+    assert made and all(p.resolve().is_relative_to((tmp_path / "img").resolve()) for p in made)
+    (svg,) = [p for p in made if p.is_file()]
+    assert re.fullmatch(r"[A-Za-z0-9._-]+\.svg", svg.name) and r.stdout.startswith("![")
+    assert f"(img/{svg.name})" in r.stdout
+    # one image, whose alt text cannot close the brackets early: [ ] and \ are escaped
+    assert re.fullmatch(r"!\[(?:[^\[\]\\]|\\.)*\]\(img/[A-Za-z0-9._-]+\.svg\)\n", r.stdout), r.stdout
 
 
 def test_diagram_cli_draws_the_hostile_names(traces, tmp_path):
