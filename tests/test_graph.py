@@ -225,9 +225,6 @@ def test_every_op_of_a_plain_block_is_a_node(make_trace, zoo_trace):
             assert set(b.op_ids) <= set(nodes), (t.model_name, b.id)
 
 
-@pytest.mark.xfail(strict=True, reason="render/graph.py never draws a block's GATE ops: an SE block's squeeze-"
-                                       "excitation branch (pool, fc1, act, fc2, sigmoid) is missing from the graph "
-                                       "and '× gate' shows a single input")
 def test_a_gated_block_graph_shows_its_gate(zoo_trace):
     t = zoo_trace("se_resnet")
     b = t.blocks[0]

@@ -164,7 +164,10 @@ def assert_safe_html(text: str, benign: str, allowed_files: set[str] = frozenset
     """No element, attribute, link or script that the hostile names brought; `benign` is the same page made from
     the harmless names."""
     page, clean = Scan(text), Scan(benign)
-    assert page.shape() == clean.shape()
+    assert set(page.shape()) == set(clean.shape())  # counts may differ where a longer name wraps a drawing
+    drawn = {"polygon", "rect", "g", "text", "line", "path", "circle"}  # the pieces of a drawing
+    assert {k: n for k, n in page.shape().items() if k[0] not in drawn} == \
+        {k: n for k, n in clean.shape().items() if k[0] not in drawn}
     assert page.scripts == clean.scripts  # no hostile text in a script, no new script
     for tag, attrs in page.tags:
         assert tag not in FORBIDDEN, tag
@@ -191,9 +194,15 @@ def assert_safe_svg(svg: str, benign: str) -> ET.Element:
     def shape(r):
         return collections.Counter((el.tag, tuple(sorted(el.attrib))) for el in r.iter())
 
-    assert shape(root) == shape(clean)
+    # the same kinds of element with the same attributes (a long drawing may wrap into rows elsewhere when the
+    # names are longer, so the counts may differ)
+    assert set(shape(root)) == set(shape(clean))
     for el in root.iter():
-        assert el.tag.split("}")[-1].lower() not in FORBIDDEN | {"a", "script", "style"}, el.tag
+        tag = el.tag.split("}")[-1].lower()
+        assert tag not in FORBIDDEN | {"a", "script"}, el.tag
+        if tag == "style":  # our dark-mode rules only: selectors made of safe id characters, nothing from a name
+            assert re.fullmatch(r"@media \(prefers-color-scheme: dark\)\{(#[A-Za-z0-9_-]+ [^{}<>]*\{[^{}<>]*\})+\}",
+                                el.text or ""), el.text
         for k, v in el.attrib.items():
             assert not k.startswith("on") and "href" not in k, (el.tag, k, v)
             if k in ("id", "aria-labelledby", "class"):  # ids made from names keep to safe characters
@@ -415,14 +424,10 @@ def test_diagram_cli_draws_the_hostile_names(traces, tmp_path):
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and r.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="a lone surrogate (JSON \\ud800) in an id passes the loader, then every "
-                                       "volume drawing holds it: the SVG cannot be written as UTF-8 (internal error)")
 def test_a_lone_surrogate_is_refused_or_drawn(make_trace):
     _refused_or_drawn(make_trace(18, 224), "conv1 \ud800 x")
 
 
-@pytest.mark.xfail(strict=True, reason="U+FFFE/U+FFFF in an id pass the loader and volumes.svg writes them raw: "
-                                       "the SVG is not well-formed XML")
 def test_xml_non_characters_are_refused_or_drawn(make_trace):
     _refused_or_drawn(make_trace(18, 224), "conv1 \uffff x")
 

@@ -45,8 +45,12 @@ def assert_self_contained(svg: str) -> set[str]:
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
     assert title.get("id") == title_id and desc.get("id") == desc_id and title.text and desc.text
     assert list(root)[:2] == [title, desc]
+    styles = root.findall(f"{SVG}style")
+    assert len(styles) == 1 and list(root)[2] is styles[0]  # the dark-mode rules, scoped to this drawing's id
+    assert re.fullmatch(r"@media \(prefers-color-scheme: dark\)\{(#" + prefix + r" [^{}<>]*\{[^{}<>;]*(;[^{}<>;]*)*\})+\}",
+                        styles[0].text), styles[0].text
     for el in root.iter():
-        assert el.tag.split("}")[1] not in ("script", "style", "image", "foreignObject", "use", "a", "iframe")
+        assert el.tag.split("}")[1] not in ("script", "image", "foreignObject", "use", "a", "iframe")
         for k, v in el.attrib.items():
             assert "href" not in k and not k.startswith("on"), (k, v)
             assert ("url(" not in v and "http" not in v and "javascript" not in v) or k == "xmlns", (k, v)

@@ -12,7 +12,7 @@ import re
 from .. import fmt
 from ..options import Level
 from ..palette import HEAD, INPUT, STEM, Colour, stage_colour
-from ..schema import Block, Op, Section, ShortcutKind, Stage, Trace
+from ..schema import Block, Op, OpKind, Path, Section, ShortcutKind, Stage, Trace
 from ..views.steps import Unit, block_paths, block_runs, units
 from ..views.words import op_phrase, plural
 from .dot import Graph
@@ -33,6 +33,7 @@ class _Figure:
         self.prefix = _prefix(name)
         self.edges = 0
         self.nodes: dict[str, int] = {}
+        self.drawn: dict[str, str] = {}  # op id → the node that stands for it
         self.dot = Graph(
             self.prefix,
             graph={"id": self.prefix, "label": title, "labelloc": "t", "labeljust": "l", "fontname": FONT,
@@ -99,7 +100,32 @@ def _chain(g: _Figure, target: Graph, trace: Trace, block: Block, steps: tuple[U
             g.node(target, op.id, lines, colour, main=main, **extra)
             g.edge(prev, op.id, fmt.volume(op.input) if shapes else entry, **style)
             prev, entry = op.id, ""
+        for op in u.ops:
+            g.drawn[op.id] = op.id if detail == "block" else u.lead.id
     return prev
+
+
+def _gate(g: _Figure, target: Graph, trace: Trace, block: Block, gate: tuple[Op, ...], detail: str,
+          colour: Colour) -> None:
+    """A squeeze-excitation branch beside the main path: from the op it reads to the `mul` it scales (op by op at
+    block level, one node otherwise)."""
+    source = gate[0].inputs[0].op
+    mul = next((o for o in trace.ops_of(block.op_ids) if o.kind is OpKind.MUL and o.path is Path.MAIN), None)
+    if source not in g.drawn or mul is None or mul.id not in g.drawn:
+        return
+    style = {"style": "rounded,filled,dotted"}
+    if detail == "block":
+        prev = g.drawn[source]
+        for op in gate:
+            g.node(target, op.id, (_short(block, op), op_phrase(op)), colour, main=False, **style)
+            g.edge(prev, op.id, fmt.volume(op.input), style="dashed")
+            prev = op.id
+    else:
+        convs = sum(1 for o in gate if o.kind in (OpKind.CONV, OpKind.LINEAR))
+        prev = g.node(target, gate[0].id, ("SE gate", f"pool, {plural(convs, 'conv')}, sigmoid"), colour,
+                      main=False, **style)
+        g.edge(g.drawn[source], prev, style="dashed")
+    g.edge(prev, g.drawn[mul.id], fmt.volume(gate[-1].output) if detail != "network" else "", style="dashed")
 
 
 def _block(g: _Figure, target: Graph, trace: Trace, block: Block, prev: str, detail: str) -> str:
@@ -111,6 +137,8 @@ def _block(g: _Figure, target: Graph, trace: Trace, block: Block, prev: str, det
     fork = _chain(g, target, trace, block, paths.pre, prev, detail, colour, shapes, entry=entry)
     tail = _chain(g, target, trace, block, paths.main, fork, detail, colour, shapes,
                   entry="" if paths.pre else entry)
+    if paths.gate:
+        _gate(g, target, trace, block, paths.gate, detail, colour)
     if paths.join is None:
         return tail
     add = g.join(target, paths.join.lead.id)

@@ -105,7 +105,8 @@ class _Checker:
             if len(value) > schema.get("maxLength", len(value)):
                 yield path, f"is longer than {schema['maxLength']} characters"
             if "pattern" in schema and not re.search(schema["pattern"], value):
-                yield path, f"{_show(value)} has characters that are not allowed (control characters)"
+                yield path, (f"{_show(value)} has characters that are not allowed (control characters, lone "
+                             "surrogates, U+FFFE/U+FFFF)")
 
     def _object(self, value: dict, schema: dict, path: tuple) -> Iterator[tuple[tuple, str]]:
         props = schema.get("properties", {})
