@@ -201,7 +201,7 @@ def assert_safe_svg(svg: str, benign: str) -> ET.Element:
         tag = el.tag.split("}")[-1].lower()
         assert tag not in FORBIDDEN | {"a", "script"}, el.tag
         if tag == "style":  # our dark-mode rules only: selectors made of safe id characters, nothing from a name
-            assert re.fullmatch(r"@media \(prefers-color-scheme: dark\)\{(#[A-Za-z0-9_-]+ [^{}<>]*\{[^{}<>]*\})+\}",
+            assert re.fullmatch(r"@media \(prefers-color-scheme: dark\)\{(#[A-Za-z0-9_-]+ [^{}<]*\{[^{}<>]*\})+\}",
                                 el.text or ""), el.text
         for k, v in el.attrib.items():
             assert not k.startswith("on") and "href" not in k, (el.tag, k, v)
