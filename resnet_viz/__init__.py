@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-__version__ = "0.2.0"
+from .version import __version__
 
 _EXPORTS = {
     "ModelOptions": "options",

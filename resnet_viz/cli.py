@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .commands.diagram import diagram
 from .commands.embed import embed
 from .commands.gallery import gallery
@@ -20,6 +19,7 @@ from .commands.options import emit, model_options, traced, use_color
 from .commands.render import render
 from .errors import ResnetVizError
 from .options import TableFormat
+from .version import __version__
 
 
 def _fail(message: str, code: int = 2) -> None:

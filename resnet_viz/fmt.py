@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from .schema import Volume
+from typing import Protocol
+
+
+class Volume(Protocol):
+    """What fmt needs of a volume (schema.Volume has it); a protocol keeps this base module below the schema."""
+
+    @property
+    def is_map(self) -> bool: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def dims(self) -> tuple[int, ...]: ...
 
 TIMES = "×"
 

@@ -16,11 +16,11 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from .. import __version__
 from ..errors import DeviceUnavailable, InvalidOption, InvalidType, ModelError
 from ..options import Device, ModelOptions
 from ..schema import OpKind, Provenance, Trace, Volume
 from ..spec import NetworkSpec
+from ..version import __version__
 from ..views.memory import buffer_sizes, element_size, liveness, output_bytes
 from .assemble import assemble
 from .devices import check_fits, device_name, fits, resolve

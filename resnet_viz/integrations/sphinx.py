@@ -14,9 +14,9 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from .. import __version__
 from ..errors import ResnetVizError
 from ..output.files import write_file
+from ..version import __version__
 from .docs import OPTION_KEYS, drawing_for, parse_request
 from .embed import CSS_CLASS
 

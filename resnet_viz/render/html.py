@@ -6,7 +6,7 @@ import functools
 import importlib.resources
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.abc import Traversable
 from pathlib import Path as FsPath
 from typing import Any
@@ -17,12 +17,14 @@ from markupsafe import Markup, escape
 from .. import fmt, palette
 from ..schema import Section, Trace
 from ..views import explain, journey, paper
+from ..views.budget import Figure, at_batches, memory_report
 from ..views.conventions import FlopsTable, tool_counts
 from ..views.groups import has_paper_names
 from ..views.layers import LayerRow, layer_rows, rf_text
 from ..views.receptive import Seen, seen
 from ..views.timing import time_summary
 from ..views.words import block_name, plural, shortcut_name
+from .charts import memory_chart_svg
 
 TEMPLATE_PACKAGE = "resnet_viz.templates"
 TEMPLATE = "report.html.j2"
@@ -257,7 +259,7 @@ def _figure_groups(figures: Sequence[InlineFigure]) -> list[dict]:
 def _toc(sections: list[dict], parts: dict[str, bool]) -> list[dict]:
     items: list[dict] = [{"href": "#model", "label": "Model"}]
     for key, label in (("table1", "Table 1"), ("depths", "Depths side by side"), ("journey", "Volume journey"),
-                       ("receptive", "What each stage sees"), ("flops", "FLOPs, reconciled"),
+                       ("receptive", "What each stage sees"), ("memory", "Memory"), ("flops", "FLOPs, reconciled"),
                        ("time", "Where the time goes"),
                        ("explained", "Explained"), ("diagrams", "Diagrams")):
         if parts.get(key):
@@ -313,6 +315,27 @@ def _time(trace: Trace) -> dict | None:
                          "width": f"{100 * o.ms / top:.1f}"} for o in summary.slowest(12)]}
 
 
+def _figure(f: Figure) -> dict:
+    return {"name": f.name, "bytes": fmt.bytes_(f.bytes), "exact": fmt.thousands(f.bytes), "source": f.source}
+
+
+def _memory(trace: Trace) -> dict:
+    report = memory_report(trace)
+    t = report.training
+    peak = replace(report.activation_peak, name=f"activations alive at the peak (during {report.peak_op})")
+    inference = [report.weights, report.input, peak, report.inference_peak]
+    if report.cuda_peak is not None:
+        inference.append(report.cuda_peak)
+    training = [t.weights, t.gradients, t.sgd_momentum, t.adam, t.saved_activations, t.train_mode_extra]
+    totals = [t.total("sgd_momentum"), t.total("adam")]
+    return {"inference": [_figure(f) for f in inference], "training": [_figure(f) for f in training],
+            "totals": [_figure(f) for f in totals], "batch": trace.batch,
+            "batches": [{"batch": b.batch, "current": b.batch == trace.batch, "inference": fmt.bytes_(b.inference_peak),
+                         "sgd": fmt.bytes_(b.training_sgd_momentum), "adam": fmt.bytes_(b.training_adam)}
+                        for b in at_batches(trace, report)],
+            "inexact": ", ".join(report.inexact), "chart": Markup(memory_chart_svg(trace, report))}
+
+
 def left_out(trace: Trace) -> str:
     """The one visible line saying why the paper's views are missing, when they are."""
     if has_paper_names(trace):
@@ -333,7 +356,7 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None, 
     seen_rows = [_seen_row(trace, s) for s in seen(trace)]
     rf_figure = next((f for f in figures if "-rf-" in f.anchor), None)
     parts = {"table1": bool(table1), "depths": comparison is not None, "journey": bool(legs), "explained": True,
-             "receptive": bool(seen_rows), "flops": True, "time": trace.measured.timing is not None,
+             "receptive": bool(seen_rows), "memory": True, "flops": True, "time": trace.measured.timing is not None,
              "diagrams": bool(figures or links)}
     return {
         "title": f"{trace.model_name} · {fmt.volume(trace.input)}",
@@ -361,6 +384,7 @@ def report_context(trace: Trace, *, comparison: paper.Comparison | None = None, 
         "rf_figure": rf_figure,
         "flops": _flops(trace, flops),
         "time": _time(trace),
+        "memory": _memory(trace),
         "figures": list(figures),
         "figure_groups": _figure_groups(figures),
         "links": list(links),

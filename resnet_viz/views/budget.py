@@ -102,3 +102,33 @@ def memory_report(trace: Trace) -> MemoryReport:
         rows, Figure("input", live.input_bytes, COMPUTED), weights, peak,
         trace.ops[live.peak_position].id if trace.ops else "", _sum("inference peak", weights, peak),
         Figure("CUDA peak", cuda, "measured on cuda") if cuda is not None else None, training)
+
+
+BATCHES = (1, 8, 32, 64, 256)
+
+
+@dataclass(frozen=True)
+class AtBatch:
+    """The figures at another batch size: activations scale with the batch, weights and optimizer state do not."""
+
+    batch: int
+    inference_peak: int
+    training_sgd_momentum: int
+    training_adam: int
+
+
+def at_batches(trace: Trace, report: MemoryReport, batches: tuple[int, ...] = BATCHES) -> tuple[AtBatch, ...]:
+    """The inference peak and a training step's memory at several batch sizes (the traced one included),
+    computed by scaling what grows with the batch (live and saved activations, batch-norm statistics do not)."""
+    t = report.training
+    fixed = t.weights.bytes + t.gradients.bytes
+    stats = sum(2 * op.output.channels * 4 for op in trace.ops if op.kind is OpKind.BATCHNORM)
+    per_image_saved = t.saved_activations.bytes / trace.batch
+    per_image_extra = (t.train_mode_extra.bytes - stats) / trace.batch
+    per_image_live = report.activation_peak.bytes / trace.batch
+    out = []
+    for n in sorted({*batches, trace.batch}):
+        train = fixed + round(n * (per_image_saved + per_image_extra)) + stats
+        out.append(AtBatch(n, report.weights.bytes + round(n * per_image_live), train + t.sgd_momentum.bytes,
+                           train + t.adam.bytes))
+    return tuple(out)
