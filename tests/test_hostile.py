@@ -28,7 +28,7 @@ from resnet_viz.errors import InvalidTrace
 from resnet_viz.integrations.embed import embed
 from resnet_viz.options import DiagramFormat, View
 from resnet_viz.output import report
-from resnet_viz.render import html as html_render
+from resnet_viz.render import template as html_render
 from resnet_viz.render.dot import ALLOWED
 from resnet_viz.render.figures import diagram, draw
 from resnet_viz.schema import load_trace_text, trace_to_json
