@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 from .version import __version__
 
@@ -55,10 +56,16 @@ def __dir__() -> list[str]:
 def _show_traces_in_ipython() -> None:
     """Inside IPython, tell it how to display a Trace (by name: nothing is imported until one is shown)."""
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    if shell is not None:
-        shell.display_formatter.formatters["text/html"].for_type_by_name(
-            "resnet_viz.schema.types", "Trace", lambda t: importlib.import_module(
-                ".integrations.notebook", __name__).trace_html(t))
+    if shell is None:
+        return
+
+    def notebook() -> Any:
+        return importlib.import_module(".integrations.notebook", __name__)
+
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type_by_name("resnet_viz.schema.types", "Trace", lambda t: notebook().trace_html(t))
+    formatters["text/plain"].for_type_by_name("resnet_viz.schema.types", "Trace",
+                                              lambda t, p, cycle: p.text(notebook().trace_text(t)))
 
 
 _show_traces_in_ipython()

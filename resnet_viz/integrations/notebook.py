@@ -98,8 +98,11 @@ def stage_rows(trace: Trace) -> list[tuple[str, str, str, str, int, int]]:
 
     rows = []
     if trace.stem:
-        rows.append(row("stem", "conv1" if trace.stages and trace.stages[0].paper_name else "",
-                        "", trace.ops_of(trace.stem)))
+        stem = trace.ops_of(trace.stem)
+        paper = ""
+        if trace.stages and trace.stages[0].paper_name:  # Table 1 puts the stem's pool under the first stage's name
+            paper = "conv1" if stem[-1].kind.value != "maxpool" else f"conv1 + {trace.stages[0].paper_name} pool"
+        rows.append(row("stem", paper, "", stem))
     for s in trace.stages:
         kinds = "/".join(sorted({block_name(b.kind, b.preact) for b in s.blocks}))
         rows.append(row(s.id, s.paper_name or "", f"{len(s.blocks)} × {kinds}", stage_ops(trace, s)))
@@ -134,13 +137,15 @@ def trace_html(trace: Trace) -> str:
              ("activations", fmt.bytes_(t.activation_bytes)), ("ops", fmt.thousands(len(trace.ops)))]
     if trace.uncounted:
         facts.append(("uncounted ops", ", ".join(trace.uncounted)))
-    head = "".join(f"<th>{e(h)}</th>" for h in ("part", "paper", "blocks", "output", "params", "multiply-adds"))
+    n = trace.batch  # the table counts per image, as the facts line does
+    head = "".join(f"<th>{e(h)}</th>" for h in ("part", "paper", "blocks", "output", "params",
+                                                 "multiply-adds per image"))
     body = "".join(
         f"<tr><td>{e(part)}</td><td>{e(paper)}</td><td>{e(blocks)}</td><td>{e(out)}</td>"
-        f'<td class="n">{fmt.thousands(p)}</td><td class="n">{fmt.compact(m)}</td></tr>'
+        f'<td class="n">{fmt.thousands(p)}</td><td class="n">{fmt.compact(m // n)}</td></tr>'
         for part, paper, blocks, out, p, m in stage_rows(trace))
     total = (f'<tr><th>total</th><td></td><td></td><td></td><th class="n">{fmt.thousands(t.params)}</th>'
-             f'<th class="n">{fmt.compact(t.macs)}</th></tr>')
+             f'<th class="n">{fmt.compact(t.macs // n)}</th></tr>')
     return (f'<div class="resnet-viz-trace"><style>{_STYLE}</style>'
             f"<p><strong>{e(trace.model_name)}</strong>{' · ' + e(about) if about else ''}</p>"
             "<p>" + " · ".join(f"{e(k)} <strong>{e(v)}</strong>" for k, v in facts) + "</p>"

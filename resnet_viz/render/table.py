@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from typing import Any
 
 from .. import fmt
@@ -70,6 +71,9 @@ def stage_title(g: Group) -> str:
     s = g.stage
     paper = f"{s.paper_name} · " if s.paper_name else ""
     return f"{paper}{s.id} · {plural(len(s.blocks), 'block')} · output {fmt.volume(s.output)}"
+
+
+TEXT_WIDTH = 100  # columns the text table keeps within
 
 
 def footer(trace: Trace) -> list[str]:
@@ -144,8 +148,14 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
             out.append(line(by_id[op.id], indent=4 if g.block else 2))
         out.append(style(f"{'':4}└ params {fmt.thousands(g.params)} · MACs {fmt.compact(g.macs)}", "2"))
     out.append("─" * total)
-    out.extend(style(s, "1") if i == 0 else s for i, s in enumerate(footer(trace)))
+    for i, s in enumerate(footer(trace)):
+        out.extend(style(part, "1") if i == 0 else part for part in wrapped(s))
     return "\n".join(out) + "\n"
+
+
+def wrapped(line: str) -> list[str]:
+    """A footer line folded to the text table's width, continuation lines indented (a terminal never scrolls)."""
+    return textwrap.wrap(line, TEXT_WIDTH, subsequent_indent="  ", break_on_hyphens=False) or [line]
 
 
 def render_markdown(trace: Trace) -> str:
