@@ -101,7 +101,7 @@ MAX_BATCH = 65536
 MAX_REPEATS = 1000
 BUILDER = ("depth", "arch", "layers", "block", "variant", "shortcut", "stem", "num_classes", "groups",
            "width_per_group", "preact")
-_MODEL_REF = re.compile(r"^[^:\s]+:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_MODEL_REF = re.compile(r"^\S(?:.*\S)?:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def flag_name(name: str) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import require_tool
+from resnet_viz.report import MANIFEST
 
 from resnet_viz import gallery
-from resnet_viz.report import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY = ROOT / "gallery"

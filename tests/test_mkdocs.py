@@ -175,8 +175,6 @@ def test_real_mkdocs_build(tmp_path):
     assert ET.tostring(mine[0][0]) == ET.tostring(expected)  # the same drawing as the other routes
 
 
-@pytest.mark.xfail(strict=True, reason="MkDocs fence: `model: nets.py:build` is not looked up next to the page "
-                                       "(the Sphinx directive does), only in the folder mkdocs runs in")
 def test_a_users_model_next_to_the_page(tmp_path):
     pytest.importorskip("mkdocs")
     pytest.importorskip("pymdownx")
@@ -211,8 +209,6 @@ def test_mkdocs_strict_build_fails_on_a_bad_fence_naming_the_page(tmp_path):
     assert box and box.group(1) == mk.ERROR_STYLE
 
 
-@pytest.mark.xfail(strict=True, reason="docs/embedding.md configures !!python/name:resnet_viz.mkdocs.fence_format "
-                                       "and .fence_validator, a module that no longer exists")
 def test_the_documented_fence_functions_import():
     text = (ROOT / "docs" / "embedding.md").read_text(encoding="utf-8")
     names = re.findall(r"!!python/name:([\w.]+)", text)

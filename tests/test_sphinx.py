@@ -14,10 +14,10 @@ import pytest
 
 pytest.importorskip("sphinx")
 
-from test_embed import NETS_PY  # noqa: E402 (the user's residual model, shared with the other docs routes)
+from test_embed import NETS_PY
 
-from resnet_viz.integrations import docs  # noqa: E402
-from resnet_viz.integrations import embed as em  # noqa: E402
+from resnet_viz.integrations import docs
+from resnet_viz.integrations import embed as em
 
 EXTENSION = "resnet_viz.integrations.sphinx"
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,8 +259,6 @@ def test_bad_options_are_build_errors_naming_what_is_valid(tmp_path):
     assert sphinx_build(src, tmp_path / "strict", "-b", "html", "-W").returncode != 0
 
 
-@pytest.mark.xfail(strict=True, reason="`:model: nets.py:build` fails in a docs folder whose path has a space: the "
-                                       "absolute path it becomes does not match MODULE:ATTR")
 def test_a_users_model_in_a_folder_with_a_space(tmp_path):
     src = make_project(tmp_path / "my docs", [EXTENSION], {
         "index.rst": "T\n=\n\n.. resnet-viz::\n   :model: nets.py:build\n   :input: 32\n", "nets.py": NETS_PY})
@@ -268,8 +266,6 @@ def test_a_users_model_in_a_folder_with_a_space(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="docs/embedding.md and README.md tell users extensions = "
-                                       "['resnet_viz.sphinx'], a module that no longer exists")
 def test_the_documented_extension_name_imports():
     text = (ROOT / "docs" / "embedding.md").read_text(encoding="utf-8") + (ROOT / "README.md").read_text(
         encoding="utf-8")

@@ -7,10 +7,11 @@ mkdocs.yml:
           custom_fences:
             - name: resnet-viz
               class: resnet-viz
-              validator: !!python/name:resnet_viz.mkdocs.fence_validator
-              format: !!python/name:resnet_viz.mkdocs.fence_format
+              validator: !!python/name:resnet_viz.integrations.mkdocs.fence_validator
+              format: !!python/name:resnet_viz.integrations.mkdocs.fence_format
 
-A bad option draws a visible error box and logs a warning (so `mkdocs build --strict` fails), never a traceback.
+A `model: nets.py:build` is looked up next to the page first, as the Sphinx directive does. A bad option draws a
+visible error box and logs a warning (so `mkdocs build --strict` fails), never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import html
 import logging
 import sys
+from pathlib import Path
 
 from ..errors import InvalidOption, ResnetVizError
 from .docs import drawing_for, parse_request
@@ -48,9 +50,9 @@ def fence_validator(language, inputs, options, attrs, md) -> bool:
 
 def fence_format(source, language, css_class, options, md, **kwargs) -> str:
     """The fence as a <figure> holding the inline SVG and its caption."""
-    page = _page(md)
+    page, folder = _page(md)
     try:
-        request = parse_request({**(options or {}), **parse_fence(source)})
+        request = parse_request({**(options or {}), **parse_fence(source)}, base=folder)
         fig = drawing_for(request)
     except ResnetVizError as e:
         log.warning("resnet-viz fence%s: %s", f" in {page}" if page else "", e)
@@ -64,13 +66,16 @@ ERROR_STYLE = ("border:1px solid #d64545;border-left-width:4px;border-radius:4px
                "background:rgba(214,69,69,0.08);color:inherit;margin:1em 0")
 
 
-def _page(md: object) -> str:
-    """The page MkDocs is rendering, so a warning can name it: MkDocs hands the fence no page, but the Page object
-    that called Markdown is on the stack (mkdocs.structure.pages.Page.render); '' outside MkDocs."""
+def _page(md: object) -> tuple[str, Path | None]:
+    """The page MkDocs is rendering (its name for warnings, its folder for a model file beside it): MkDocs hands the
+    fence no page, but the Page object that called Markdown is on the stack (mkdocs.structure.pages.Page.render);
+    ('', None) outside MkDocs."""
     frame = sys._getframe(1)
     while frame is not None:
         owner = frame.f_locals.get("self")
         if type(owner).__module__.startswith("mkdocs.") and type(owner).__name__ == "Page":
-            return str(getattr(getattr(owner, "file", None), "src_path", "") or "")
+            file = getattr(owner, "file", None)
+            where = getattr(file, "abs_src_path", None)
+            return str(getattr(file, "src_path", "") or ""), Path(where).parent if where else None
         frame = frame.f_back  # type: ignore[assignment]
-    return ""
+    return "", None

@@ -1,4 +1,4 @@
-"""Sphinx extension: a `resnet-viz` directive that draws a diagram at build time (`extensions = ["resnet_viz.sphinx"]`).
+"""Sphinx extension: a `resnet-viz` directive that draws a diagram at build time (`extensions = ["resnet_viz.integrations.sphinx"]`).
 
 The SVG travels inside the doctree and is written into the builder's image folder when the page is written,
 under a content-hashed name: incremental and parallel builds write the same bytes to the same name.
