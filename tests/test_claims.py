@@ -160,10 +160,9 @@ def check_ops(t: Trace, text: str) -> list[str]:
                 if ops and max(max(o.stride or (1, 1)) for o in ops) < 2:
                     problems.append(f"says `{name}` subsamples, but its shortcut has stride 1")
         m = re.search(r"In `([^`]+)`, .*expands back to (\d+)", sentence)
-        if m and m.group(1) in {b.id for b in t.blocks}:
-            if int(m.group(2)) != t.block(m.group(1)).input.channels:
-                problems.append(f"says {m.group(1)} expands back to {m.group(2)}, its input has "
-                                f"{t.block(m.group(1)).input.channels} channels")
+        if m and m.group(1) in {b.id for b in t.blocks} and int(m.group(2)) != t.block(m.group(1)).input.channels:
+            problems.append(f"says {m.group(1)} expands back to {m.group(2)}, its input has "
+                            f"{t.block(m.group(1)).input.channels} channels")
     return problems
 
 
