@@ -10,16 +10,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/zoo.py, tests/oracles.py, tests/golden_util.py
+sys.path.insert(0, str(Path(__file__).parent))  # tests/zoo.py, tests/oracles.py
 
 
 def pytest_addoption(parser):
     parser.addoption("--update-goldens", action="store_true", help="rewrite gallery/ (the golden files) first")
-
-
-@pytest.fixture
-def update_goldens(request) -> bool:
-    return request.config.getoption("--update-goldens")
 
 
 @functools.cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 
 import click
 
@@ -29,6 +30,7 @@ class _Progress:
 @click.option("--no-previews", is_flag=True, help="Skip the PNG previews (they need Chromium and Graphviz).")
 def gallery(output: str, force: bool, no_previews: bool) -> None:
     """Reports and PNG previews for the paper's networks, ResNeXt, Wide ResNet and the pre-activation ResNet-164."""
+    from ..output.files import shown
     from ..output.gallery import ENTRIES, gallery_files, preview_files, previews, trace_entries, write_gallery
 
     n = len(ENTRIES)
@@ -41,6 +43,7 @@ def gallery(output: str, force: bool, no_previews: bool) -> None:
     write_gallery(files, output, force=force)
     reports = sum(1 for rel in files if rel.endswith("/index.html"))
     pngs = sum(1 for rel in files if rel.endswith(".png"))
-    click.echo(f"gallery   {output}/ ({reports} reports, {pngs} previews, {len(files)} files)")
-    click.echo(f"index     {output}/README.md")
+    folder = shown(Path(output))
+    click.echo(f"gallery   {folder}/ ({reports} reports, {pngs} previews, {len(files)} files)")
+    click.echo(f"index     {folder}/README.md")
     sys.stdout.flush()

@@ -33,14 +33,17 @@ class Entry:
     title: str
     options: ModelOptions
     extra: tuple[tuple[View, Level, str | None], ...] = field(default=())
+    name: str | None = None  # the folder's stem when the model's name does not tell the entry apart
 
     def slug(self, trace: Trace) -> str:
         h, w = trace.input.height, trace.input.width
-        return f"{trace.model_name}-{h}" if h == w else f"{trace.model_name}-{h}x{w}"
+        name = self.name or trace.model_name
+        return f"{name}-{h}" if h == w else f"{name}-{h}x{w}"
 
 
-def _entry(title: str, extra: tuple[tuple[View, Level, str | None], ...] = (), **options: object) -> Entry:
-    return Entry(title, ModelOptions.parse(device="meta", **options), extra)
+def _entry(title: str, extra: tuple[tuple[View, Level, str | None], ...] = (), name: str | None = None,
+           **options: object) -> Entry:
+    return Entry(title, ModelOptions.parse(device="meta", **options), extra, name)
 
 
 _V, _G = View.VOLUMES, View.GRAPH
@@ -53,7 +56,7 @@ ENTRIES = (
     _entry("ResNet-152", depth=152, input=224),
     _entry("ResNeXt-50 32×4d", ((_V, Level.BLOCK, "layer2.0"),), arch="resnext50_32x4d", input=224),
     _entry("Wide ResNet-50-2", ((_V, Level.BLOCK, "layer2.0"),), arch="wide_resnet50_2", input=224),
-    _entry("ResNet-34 with the CIFAR stem", depth=34, stem="cifar", input=32),
+    _entry("ResNet-34 with the CIFAR stem", name="resnet34-cifar-stem", depth=34, stem="cifar", input=32),
     _entry("ResNet-20 (CIFAR-10)", depth=20),
     _entry("ResNet-56 (CIFAR-10)", ((_V, Level.BLOCK, "layer2.0"),), depth=56),
     _entry("Pre-activation ResNet-164 (CIFAR-10)", ((_V, Level.BLOCK, "layer2.0"), (_V, Level.BLOCK, "layer2.1")),
