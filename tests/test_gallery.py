@@ -88,7 +88,7 @@ def test_the_command_succeeds_and_says_what_it_wrote(made):
                                      f"index     {out}/README.md"]
     steps = [line for line in r.stderr.splitlines() if line.startswith("gallery: ")]
     assert len(steps) == len(r.stderr.splitlines()) == 2 * len(ENTRIES)  # progress, and nothing else
-    assert steps[-1].startswith(f"gallery: report ") and f"({2 * len(ENTRIES)}/{2 * len(ENTRIES)}," in steps[-1]
+    assert steps[-1].startswith("gallery: report ") and f"({2 * len(ENTRIES)}/{2 * len(ENTRIES)}," in steps[-1]
 
 
 def test_gallery_is_up_to_date(made):
