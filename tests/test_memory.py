@@ -142,7 +142,7 @@ def test_training_estimate_figures() -> None:
     channels = sum(o.output.channels for o in trace.ops if o.kind is OpKind.BATCHNORM)
     assert t.train_mode_extra.bytes == 2 * 4 * channels
     adam = t.total("adam")
-    assert adam == Figure("training step (adam)", 4 * params * 4 + t.saved_activations.bytes + 8 * channels,
+    assert adam == Figure("training step, Adam", 4 * params * 4 + t.saved_activations.bytes + 8 * channels,
                           COMPUTED)
     assert t.total("sgd").bytes == adam.bytes - 8 * params
     assert memory_report(built(depth=18, input=112)).training.total().source == "computed and measured"

@@ -91,15 +91,15 @@ def _facts(trace: Trace) -> list[tuple[str, str]]:
 
 
 def _comparison(comp: paper.Comparison) -> list[dict]:
-    """Rows of the side-by-side table; identical neighbouring cells merge into one (as the paper prints them); a
-    merged cell that includes the report's own column is marked as part of it."""
+    """Rows of the side-by-side table; identical neighbouring cells merge into one (as the paper prints them), except
+    across the report's own column, which keeps a cell of its own in every row so it reads as one whole column."""
     rows = []
     for i, key in enumerate(comp.keys):
         cells: list[dict] = []
         for j, cell in enumerate(comp.cells[i]):
-            if cells and cells[-1]["cell"] == cell and comp.kinds[i] == "layer":
+            if (cells and cells[-1]["cell"] == cell and comp.kinds[i] == "layer" and not cells[-1]["current"]
+                    and j != comp.current):
                 cells[-1]["span"] += 1
-                cells[-1]["current"] = cells[-1]["current"] or j == comp.current
             else:
                 cells.append({"cell": cell, "span": 1, "current": j == comp.current})
         rows.append({"key": key, "name": comp.names[i], "size": comp.output_sizes[i], "cells": cells,

@@ -41,8 +41,11 @@ class TrainingEstimate:
     def total(self, optimizer: str = "adam") -> Figure:
         """The sum of the figures with one optimizer: "sgd" (no state), "sgd_momentum" or "adam"."""
         state = {"sgd": (), "sgd_momentum": (self.sgd_momentum,), "adam": (self.adam,)}[optimizer]
-        return _sum(f"training step ({optimizer})", self.weights, self.gradients, *state, self.saved_activations,
+        return _sum(f"training step, {OPTIMIZER_NAMES[optimizer]}", self.weights, self.gradients, *state, self.saved_activations,
                     self.train_mode_extra)
+
+
+OPTIMIZER_NAMES = {"sgd": "plain SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"}
 
 
 @dataclass(frozen=True)
