@@ -33,6 +33,7 @@ _EXPORTS = {
     "save_trace": "api",
     "summary": "api",
     "report": "api",
+    "report_contents": "api",
     "diagram": "api",
     "show": "integrations.notebook",
     "embed": "integrations.embed",

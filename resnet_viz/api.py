@@ -71,13 +71,28 @@ def summary(trace: Trace, format: TableFormat | str = TableFormat.TEXT, *, color
     return render_table(_trace(trace), format, color=color, width=width)
 
 
-def report(trace: Trace, out_dir: str | os.PathLike[str] | None = None, *, compare: str = "auto",
-           force: bool = False, figures: bool = True) -> list[Path]:
-    """Write the report folder of `trace` (default ./<model>-<size>); returns the files written."""
+def report_contents(trace: Trace, *, compare: str = "auto", figures: bool = True) -> tuple[dict[str, str], list[str]]:
+    """The report folder of `trace` as relative path → content, and notes on what was left out (the other depths
+    and configurations need torch, which a loaded trace may lack)."""
     trace = _trace(trace)
     depths = parse_compare(compare, trace)
     cache: dict = {}
-    others: Sequence[Trace] | None = comparison_traces(trace, depths, cache) if depths and trace.model else None
-    files = report_files(trace, comparison=others, variants=variant_traces(trace, cache), figures=figures)
-    return write_report(files, out_dir if out_dir is not None else default_output_dir(trace), force=force)
+    others: Sequence[Trace] | None = None
+    variants: dict[str, Trace] | None = None
+    notes: list[str] = []
+    try:
+        others = comparison_traces(trace, depths, cache) if depths and trace.model else None
+        variants = variant_traces(trace, cache)
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] != "torch":
+            raise
+        notes.append("torch is not installed, so no other depth or configuration is traced")
+    return report_files(trace, comparison=others, variants=variants, figures=figures), notes
+
+
+def report(trace: Trace, out_dir: str | os.PathLike[str] | None = None, *, compare: str = "auto",
+           force: bool = False, figures: bool = True) -> list[Path]:
+    """Write the report folder of `trace` (default ./<model>-<size>); returns the files written."""
+    files, _ = report_contents(trace, compare=compare, figures=figures)
+    return write_report(files, out_dir if out_dir is not None else default_output_dir(_trace(trace)), force=force)
 
