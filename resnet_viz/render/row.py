@@ -14,23 +14,10 @@ from ..palette import Colour
 from ..schema import ShortcutKind, Volume
 from ..views.steps import Unit, shortcut_lines
 from ..views.words import SHORTCUT_LEGEND
-from .geometry import (
-    NOTE_SIZE,
-    TEXT_SIZE,
-    TITLE_SIZE,
-    Arc,
-    Arrow,
-    Bracket,
-    Cuboid,
-    Join,
-    Label,
-    Layout,
-    LegendLine,
-    Rect,
-    box_size,
-    label_size,
-    union,
-)
+from .geometry import Arc, Arrow, Bracket, Cuboid, Join, Layout, LegendLine
+from .labels import NOTE_SIZE, TEXT_SIZE, TITLE_SIZE, Label, label_size
+from .rect import Rect, union
+from .scales import box_size
 
 MIN_GAP = 34.0
 NETWORK_GAP = 24.0  # the network row's arrows carry no text
