@@ -3,7 +3,8 @@ Layout that holds them all: testable without any SVG.
 
 A drawing is one row of 3-D boxes (oblique projection: the front face is H×W, the depth going up and to the
 right is C) joined by arrows, with residual shortcuts drawn as arcs in a lane above the row. scales.py sizes the
-boxes, labels.py the text; row.py places these pieces on a canvas; levels.py decides which pieces each drawing has.
+boxes, labels.py the text; row.py and canvas.py place these pieces on a canvas (wrap.py stacks wrapped rows);
+levels.py decides which pieces each drawing has.
 """
 
 from __future__ import annotations
