@@ -12,8 +12,8 @@ from pathlib import Path
 from .errors import InvalidType
 from .options import ModelOptions, TableFormat
 from .output.comparison import comparison_traces, parse_compare, variant_traces
-from .output.files import write_file
 from .output.report import default_output_dir, report_files, write_report
+from .output.single_file import write_file
 from .render.figures import diagram
 from .render.formats import render_table
 from .schema import Trace, read_trace_file, trace_to_json

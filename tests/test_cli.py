@@ -248,10 +248,10 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, delay):
 
 
 def test_a_folder_deleted_mid_run_is_not_recreated(tmp_path, monkeypatch):
-    from resnet_viz.output import files
+    from resnet_viz.output import folder_fd
 
     out = tmp_path / "out"
-    real = files._replace
+    real = folder_fd.replace_atomically
     calls = []
 
     def vanish(*args, **kwargs):
@@ -262,7 +262,7 @@ def test_a_folder_deleted_mid_run_is_not_recreated(tmp_path, monkeypatch):
             shutil.rmtree(out)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(files, "_replace", vanish)
+    monkeypatch.setattr(folder_fd, "replace_atomically", vanish)
     r = CliRunner().invoke(main, ["render", "-d", "20", "--device", "meta", "--compare", "none", "-o", str(out)])
     assert r.exit_code == 2 and "disappeared" in r.output
     assert not out.exists()

@@ -1,4 +1,5 @@
-"""resnet_viz.output.files: each test reproduces a way the old files.py/report.py lost or damaged data.
+"""resnet_viz.output (paths, atomic, single_file, manifest, folder_fd, folder): each test reproduces a way the old
+files.py/report.py lost or damaged data.
 
 Everything happens under tmp_path: devices are our own mknod'ed null device, FIFOs our own, and failures of the
 file system (EROFS, ENOSPC) are simulated by patching os functions, never by writing to a system path.
@@ -18,8 +19,12 @@ from pathlib import Path
 import pytest
 
 from resnet_viz.errors import InvalidOption, OutputError, OutputExists
-from resnet_viz.output import files
-from resnet_viz.output.files import MANIFEST, MARKER, TEMP_SUFFIX, shown, write_file, write_folder
+from resnet_viz.output import atomic, folder_fd
+from resnet_viz.output.atomic import TEMP_SUFFIX
+from resnet_viz.output.folder import _MARKER_TEXT, write_folder
+from resnet_viz.output.manifest import MANIFEST, MARKER
+from resnet_viz.output.paths import shown
+from resnet_viz.output.single_file import write_file
 
 
 def sha(data: bytes) -> str:
@@ -234,7 +239,7 @@ def test_full_disk_keeps_the_old_file_and_removes_the_temp(tmp_path, monkeypatch
     def full(fd, raw):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(files, "_write_all", full)
+    monkeypatch.setattr(atomic, "write_all", full)
     with pytest.raises(OutputError) as err:
         write_file(f, "new")
     assert one_line(err) == f"cannot write '{f}': No space left on device"
@@ -254,7 +259,7 @@ def sigint_raises():
 
 def interrupt_when(monkeypatch, content: bytes):
     """Deliver SIGINT to ourselves in the middle of writing `content` (between two chunks of it)."""
-    real = files._write_all
+    real = atomic.write_all
 
     def write(fd, raw):
         real(fd, raw[: len(raw) // 2])
@@ -262,7 +267,7 @@ def interrupt_when(monkeypatch, content: bytes):
             os.kill(os.getpid(), signal.SIGINT)
         real(fd, raw[len(raw) // 2 :])
 
-    monkeypatch.setattr(files, "_write_all", write)
+    monkeypatch.setattr(atomic, "write_all", write)
 
 
 def test_sigint_during_a_file_write_lands_after_it(tmp_path, monkeypatch, sigint_raises):
@@ -361,7 +366,7 @@ def test_stale_file_we_wrote_is_removed_and_its_empty_folders_pruned(tmp_path):
     out = tmp_path / "out"
     write_folder({"index.html": "a", "tables/deep/old.md": "old", "tables/kept.md": "k"}, out)
     write_folder({"index.html": "b", "tables/kept.md": "k"}, out)
-    assert tree(out) == {MARKER: files._MARKER_TEXT, MANIFEST: (out / MANIFEST).read_bytes(),
+    assert tree(out) == {MARKER: _MARKER_TEXT, MANIFEST: (out / MANIFEST).read_bytes(),
                          "index.html": b"b", "tables/kept.md": b"k"}
     assert not (out / "tables" / "deep").exists()
     write_folder({"index.html": "c"}, out)
@@ -415,14 +420,14 @@ def test_planted_manifest_fifo_or_link_is_not_read(tmp_path):
 def test_interrupted_run_leaves_a_manifest_of_old_and_new_files(tmp_path, monkeypatch):
     out = tmp_path / "out"
     write_folder({"a.txt": "a1", "b.txt": "b1"}, out)
-    real = files._write_all
+    real = atomic.write_all
 
     def full_at_c(fd, raw):
         if raw == b"c2":
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(fd, raw)
 
-    monkeypatch.setattr(files, "_write_all", full_at_c)
+    monkeypatch.setattr(atomic, "write_all", full_at_c)
     with pytest.raises(OutputError) as err:
         write_folder({"a.txt": "a2", "c.txt": "c2"}, out)
     monkeypatch.undo()
@@ -539,14 +544,14 @@ def test_mkdir_on_a_read_only_file_system_is_one_line(tmp_path, monkeypatch):
 
 def test_output_folder_deleted_between_two_writes_is_an_error_and_not_recreated(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    real = files._replace
+    real = folder_fd.replace_atomically
 
     def replace_then_delete(dfd, name, raw, like=None):
         real(dfd, name, raw, like)
         if name == "a.txt":
             shutil.rmtree(out)
 
-    monkeypatch.setattr(files, "_replace", replace_then_delete)
+    monkeypatch.setattr(folder_fd, "replace_atomically", replace_then_delete)
     with pytest.raises(OutputError) as err:
         write_folder({"a.txt": "a", "b.txt": "b"}, out)
     assert one_line(err) == f"output folder '{out}' disappeared during the run (not recreated)"
@@ -555,14 +560,14 @@ def test_output_folder_deleted_between_two_writes_is_an_error_and_not_recreated(
 
 def test_sub_folder_deleted_mid_run_is_named_and_not_recreated(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    real = files._replace
+    real = folder_fd.replace_atomically
 
     def replace_then_delete(dfd, name, raw, like=None):
         real(dfd, name, raw, like)
         if name == "a.md":
             shutil.rmtree(out / "tables")
 
-    monkeypatch.setattr(files, "_replace", replace_then_delete)
+    monkeypatch.setattr(folder_fd, "replace_atomically", replace_then_delete)
     with pytest.raises(OutputError) as err:
         write_folder({"tables/a.md": "a", "tables/b.md": "b"}, out)
     assert one_line(err) == f"folder '{out}/tables' disappeared during the run (not recreated)"

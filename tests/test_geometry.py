@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from resnet_viz import fmt
 from resnet_viz.options import Level, View
 from resnet_viz.render import geometry as g
+from resnet_viz.render import scales
+from resnet_viz.render.labels import PAD_X, Label, text_width
+from resnet_viz.render.rect import Rect, union
 from resnet_viz.render.volumes import layout
 from resnet_viz.schema import OpKind, ShortcutKind, Volume
 from resnet_viz.views.figures import figure, standard_figures
@@ -28,48 +31,48 @@ def vol(c: int, h: int | None = None, w: int | None = None) -> Volume:
 @given(st.integers(1, 20_000), st.integers(1, 20_000))
 def test_side_and_depth_grow_strictly(a, b):
     if a < b:
-        assert g.side(a) < g.side(b)
-        assert g.depth(a) < g.depth(b)
+        assert scales.side(a) < scales.side(b)
+        assert scales.depth(a) < scales.depth(b)
 
 
 def test_scales_keep_extremes_readable():
-    assert 8 < g.side(1) < g.side(7) and g.side(224) < 110 and g.side(1333) < 200
-    assert g.depth(3) > 5 and g.depth(2048) < 110
+    assert 8 < scales.side(1) < scales.side(7) and scales.side(224) < 110 and scales.side(1333) < 200
+    assert scales.depth(3) > 5 and scales.depth(2048) < 110
     # the knee between the sqrt and log parts is continuous
-    assert abs(g.side(256) - g.side(256.0001)) < 1e-3
-    assert abs(g.depth(256) - g.depth(256.0001)) < 1e-3
+    assert abs(scales.side(256) - scales.side(256.0001)) < 1e-3
+    assert abs(scales.depth(256) - scales.depth(256.0001)) < 1e-3
 
 
 @given(st.integers(1, 4096), st.integers(1, 4096), st.integers(1, 4096))
 def test_box_size_follows_w_h_c(c, h, w):
-    bw, bh, dx, dy = g.box_size(vol(c, h, w))
+    bw, bh, dx, dy = scales.box_size(vol(c, h, w))
     assert (bw > bh) == (w > h) and (bw == bh) == (w == h)
     assert dx > 0 and dy > 0
-    bigger = g.box_size(vol(c + 1, h + 1, w + 1))
+    bigger = scales.box_size(vol(c + 1, h + 1, w + 1))
     assert all(x < y for x, y in zip((bw, bh, dx, dy), bigger, strict=True))
-    assert g.box_size(vol(c, h, w), zoom=1.5) == pytest.approx(tuple(1.5 * x for x in (bw, bh, dx, dy)))
+    assert scales.box_size(vol(c, h, w), zoom=1.5) == pytest.approx(tuple(1.5 * x for x in (bw, bh, dx, dy)))
 
 
 def test_vectors_are_1x1xf():
-    assert g.chw(Volume((1000,))) == (1000, 1, 1)
-    assert g.chw(vol(64, 7, 5)) == (64, 7, 5)
-    assert g.box_size(Volume((512,)))[:2] == g.box_size(vol(512, 1, 1))[:2]
+    assert scales.chw(Volume((1000,))) == (1000, 1, 1)
+    assert scales.chw(vol(64, 7, 5)) == (64, 7, 5)
+    assert scales.box_size(Volume((512,)))[:2] == scales.box_size(vol(512, 1, 1))[:2]
     # a tensor whose first dimension is not the batch is drawn as a vector of all its elements
-    assert g.chw(Volume((2, 3, 4), batched=False)) == (24, 1, 1)
+    assert scales.chw(Volume((2, 3, 4), batched=False)) == (24, 1, 1)
 
 
 def test_text_width_and_rects():
-    assert g.text_width("", 12) == 0
-    assert g.text_width("m", 12) > g.text_width("i", 12)
-    assert g.text_width("abc", 12, bold=True) > g.text_width("abc", 12)
-    assert g.text_width("abc", 24) == pytest.approx(2 * g.text_width("abc", 12))
-    a, b = g.Rect(0, 0, 10, 10), g.Rect(10, 0, 5, 5)
-    assert not a.overlaps(b) and a.overlaps(b, gap=1) and a.overlaps(g.Rect(9, 9, 5, 5))
-    assert a.contains(g.Rect(1, 1, 9, 9)) and not a.contains(g.Rect(1, 1, 10, 9))
-    assert g.union([a, b, g.Rect(-2, 3, 1, 20)]) == g.Rect(-2, 0, 17, 23)
-    lb = g.Label(("one", "two lines"), x=100, top=5)
+    assert text_width("", 12) == 0
+    assert text_width("m", 12) > text_width("i", 12)
+    assert text_width("abc", 12, bold=True) > text_width("abc", 12)
+    assert text_width("abc", 24) == pytest.approx(2 * text_width("abc", 12))
+    a, b = Rect(0, 0, 10, 10), Rect(10, 0, 5, 5)
+    assert not a.overlaps(b) and a.overlaps(b, gap=1) and a.overlaps(Rect(9, 9, 5, 5))
+    assert a.contains(Rect(1, 1, 9, 9)) and not a.contains(Rect(1, 1, 10, 9))
+    assert union([a, b, Rect(-2, 3, 1, 20)]) == Rect(-2, 0, 17, 23)
+    lb = Label(("one", "two lines"), x=100, top=5)
     assert lb.bbox.x == pytest.approx(100 - lb.bbox.w / 2) and lb.bbox.h > 2 * lb.size
-    assert g.Label(("x",), x=100, top=5, anchor="start").bbox.x == 100 - g.PAD_X
+    assert Label(("x",), x=100, top=5, anchor="start").bbox.x == 100 - PAD_X
 
 
 # --- layouts ---------------------------------------------------------------------------------------
@@ -100,9 +103,9 @@ def assert_clean(lay: g.Layout, where: str = "") -> None:
     for lb in labels:
         assert canvas.contains(lb.bbox), (where, lb.lines)
     for a in lay.arrows:
-        assert canvas.contains(g.Rect(a.x1, a.y1, a.x2 - a.x1, 0)), (where, a)
+        assert canvas.contains(Rect(a.x1, a.y1, a.x2 - a.x1, 0)), (where, a)
     for b in lay.brackets:
-        assert canvas.contains(g.Rect(b.x1, b.y, b.x2 - b.x1, b.tick)), (where, b)
+        assert canvas.contains(Rect(b.x1, b.y, b.x2 - b.x1, b.tick)), (where, b)
     for a, b in itertools.combinations(boxes, 2):
         assert not a.bbox.overlaps(b.bbox), (where, a.key, b.key)
     for a, b in itertools.combinations(labels, 2):
@@ -215,8 +218,8 @@ def test_volume_labels_say_each_box_shape(make_trace):
 def test_sizes_are_monotonic_within_a_drawing(make_trace):
     lay = layout(make_trace(34, 224), level=Level.NETWORK, select=None, title="t")
     for a, b in itertools.permutations(lay.cuboids, 2):
-        ca, ha, wa = g.chw(a.shape)
-        cb, hb, wb = g.chw(b.shape)
+        ca, ha, wa = scales.chw(a.shape)
+        cb, hb, wb = scales.chw(b.shape)
         if ha < hb:
             assert a.h < b.h
         if wa < wb:
@@ -228,9 +231,9 @@ def test_sizes_are_monotonic_within_a_drawing(make_trace):
 def test_small_inputs_are_zoomed_evenly(make_trace):
     """CIFAR's 32×32 input is drawn about as big as a 224×224 one, never more than ×1.8."""
     cifar, imagenet = make_trace(56, 32), make_trace(18, 224)
-    assert g.trace_zoom(imagenet) == 1.0 and 1.0 < g.trace_zoom(cifar) <= g.ZOOM_MAX
+    assert scales.trace_zoom(imagenet) == 1.0 and 1.0 < scales.trace_zoom(cifar) <= scales.ZOOM_MAX
     a = layout(cifar, level=Level.NETWORK, select=None, title="t").cuboids[0]
-    assert a.w == pytest.approx(g.side(32) * g.trace_zoom(cifar))
+    assert a.w == pytest.approx(scales.side(32) * scales.trace_zoom(cifar))
 
 
 def test_non_square_inputs_draw_non_square_faces(make_trace):
@@ -356,8 +359,8 @@ def test_op_layout_draws_the_kernel(make_trace):
     (k,) = lay.kernels
     src, dst = lay.cuboids
     assert src.shape == t.input and dst.shape == t.op("conv1").output
-    assert src.face.contains(g.Rect(k.x, k.y, k.w, k.h))
-    assert dst.face.contains(g.Rect(k.tx - 0.5, k.ty - 0.5, 1, 1))
+    assert src.face.contains(Rect(k.x, k.y, k.w, k.h))
+    assert dst.face.contains(Rect(k.tx - 0.5, k.ty - 0.5, 1, 1))
     assert k.dx == src.dx and k.dy == src.dy  # a conv's kernel goes through every input channel
     assert any("7×7×3 kernel" in lb.lines for lb in lay.labels)
     assert any("stride 2, padding 3" in lb.lines for lb in lay.labels)

@@ -56,7 +56,8 @@ def pick_format(chosen: str | None, view: View, output: str | None) -> tuple[Dia
 def diagram(model: Any, view: str, level: str, select: str | None, rf: str | None, fmt_name: str | None,
             output: str | None) -> None:
     """Draw the volumes or the graph of a network, a stage, a block or an op."""
-    from ..output.files import shown, write_file
+    from ..output.paths import shown
+    from ..output.single_file import write_file
     from ..render.figures import diagram as draw
     from ..render.raster import DOT_HINT
 

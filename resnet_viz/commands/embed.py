@@ -37,7 +37,8 @@ def embed(model: Any, view: str, level: str, select: str | None, fmt_name: str, 
           alt: str | None, out_dir: str, relative_to: str) -> None:
     """A ready-to-paste Markdown, reStructuredText or HTML snippet of one drawing (snippet on stdout)."""
     from ..integrations.embed import embed as make_snippet
-    from ..output.files import shown, write_file
+    from ..output.paths import shown
+    from ..output.single_file import write_file
 
     if not out_dir.strip() or not relative_to.strip():
         raise InvalidOption("invalid empty folder for --output or --relative-to (must name a folder)")

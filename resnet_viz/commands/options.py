@@ -13,7 +13,8 @@ import click
 
 from ..errors import InvalidOption
 from ..options import MAX_REPEATS, Device, ModelOptions, flag_name
-from ..output.files import shown, write_file
+from ..output.paths import shown
+from ..output.single_file import write_file
 from ..schema import Trace
 from ..spec import ARCHS, BLOCKS, SHORTCUTS, STEMS, VARIANTS
 

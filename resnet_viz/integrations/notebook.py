@@ -15,8 +15,8 @@ from typing import Any
 from .. import fmt
 from ..errors import ResnetVizError
 from ..options import Level, View
-from ..output.files import write_file
 from ..output.report import INDEX, report_files, write_report
+from ..output.single_file import write_file
 from ..schema import Trace
 from ..views.groups import stage_ops
 from ..views.words import block_name

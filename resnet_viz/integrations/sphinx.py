@@ -15,7 +15,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from ..errors import ResnetVizError
-from ..output.files import write_file
+from ..output.single_file import write_file
 from ..version import __version__
 from .docs import OPTION_KEYS, drawing_for, parse_request
 from .embed import CSS_CLASS

@@ -18,7 +18,7 @@ from ..schema import Trace
 from ..views.figures import figure
 from ..views.paper import column_title
 from .comparison import Cache, comparison_traces, parse_compare
-from .files import write_folder
+from .folder import write_folder
 from .report import OWNED, report_files
 
 README = "README.md"

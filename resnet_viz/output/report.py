@@ -24,7 +24,8 @@ from ..schema import Trace, trace_to_json
 from ..views import paper
 from ..views.conventions import flops_table
 from ..views.figures import Figure, safe_name, standard_figures
-from .files import shown, write_folder
+from .folder import write_folder
+from .paths import shown
 
 INDEX = "index.html"
 OWNED = re.compile(r"^(index\.html|trace\.json|tables/[^/]+\.(md|csv|tex|json)|diagrams/[^/]+\.(svg|dot))$")

@@ -1,172 +1,22 @@
-"""The pieces of a volume drawing as plain numbers (sizes, text extents, boxes, arcs), testable without any SVG.
+"""The drawn pieces of a volume drawing as plain numbers (boxes, joins, arrows, arcs, kernels, brackets), and the
+Layout that holds them all: testable without any SVG.
 
 A drawing is one row of 3-D boxes (oblique projection: the front face is H×W, the depth going up and to the
-right is C) joined by arrows, with residual shortcuts drawn as arcs in a lane above the row. Every size comes
-from the trace; text widths are estimated conservatively so that labels can be kept apart by construction.
-row.py places these pieces on a canvas; levels.py decides which pieces each drawing has.
+right is C) joined by arrows, with residual shortcuts drawn as arcs in a lane above the row. scales.py sizes the
+boxes, labels.py the text; row.py and canvas.py place these pieces on a canvas (wrap.py stacks wrapped rows);
+levels.py decides which pieces each drawing has.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from ..palette import Colour
-from ..schema import ShortcutKind, Trace, Volume
-
-# --- scales ---------------------------------------------------------------------------------------
-# sqrt up to a knee, then logarithmic: strictly increasing, and 7 and 1333 pixels (or 3 and 2048 channels)
-# both stay readable in one row.
-KNEE = 256.0
-SIDE_MIN, SIDE_PER_SQRT = 4.0, 6.0
-DEPTH_MIN, DEPTH_PER_SQRT = 2.0, 3.0
-OBLIQUE_X, OBLIQUE_Y = 0.7, 0.5  # screen offset of one unit of depth (up and to the right)
+from ..schema import ShortcutKind, Volume
+from .labels import Label
+from .rect import Rect
 
 
-def _compress(n: float, per_sqrt: float) -> float:
-    n = max(float(n), 1.0)
-    if n <= KNEE:
-        return per_sqrt * math.sqrt(n)
-    return per_sqrt * math.sqrt(KNEE) * (1.0 + 0.5 * math.log(n / KNEE))
-
-
-def side(n: int) -> float:
-    """Screen length of a spatial extent of `n` pixels (height or width)."""
-    return SIDE_MIN + _compress(n, SIDE_PER_SQRT)
-
-
-def depth(c: int) -> float:
-    """Screen length (before projection) of `c` channels."""
-    return DEPTH_MIN + _compress(c, DEPTH_PER_SQRT)
-
-
-ZOOM_TARGET, ZOOM_MAX = 90.0, 1.8
-
-
-def trace_zoom(trace: Trace) -> float:
-    """One scale for every drawing of a trace: small inputs (CIFAR's 32×32) are enlarged up to ×1.8 so that their
-    input face is as big as a 224×224 one; boxes stay comparable between the drawings of one network."""
-    _, h, w = chw(trace.input)
-    return min(ZOOM_MAX, max(1.0, ZOOM_TARGET / side(max(h, w))))
-
-
-def chw(v: Volume) -> tuple[int, int, int]:
-    """(C, H, W) of a map; a vector is drawn as a 1×1×F volume."""
-    if v.is_map:
-        return v.channels, v.height, v.width
-    return max(1, v.numel), 1, 1
-
-
-def box_size(v: Volume, zoom: float = 1.0) -> tuple[float, float, float, float]:
-    """(w, h, dx, dy) of the drawn box for a volume (`zoom` enlarges a whole drawing evenly)."""
-    c, h, w = chw(v)
-    d = depth(c)
-    return side(w) * zoom, side(h) * zoom, d * OBLIQUE_X * zoom, d * OBLIQUE_Y * zoom
-
-
-# --- text -----------------------------------------------------------------------------------------
-TITLE_SIZE, TEXT_SIZE, NOTE_SIZE = 15.0, 12.0, 11.0
-LINE_HEIGHT = 1.3
-PAD_X, PAD_Y = 5.0, 3.0
-_NARROW = set("il.,:;'|!()[]ftjI/ ")
-_WIDE = set("mwMW%@")
-
-
-BOLD = 1.1  # bold glyphs are about a tenth wider
-
-
-def text_width(s: str, size: float, bold: bool = False) -> float:
-    """A generous estimate of the rendered width of `s` in a sans-serif font (DejaVu Sans is the widest common one)."""
-    em = 0.0
-    for ch in s:
-        if ch in _NARROW:
-            em += 0.36
-        elif ch in _WIDE:
-            em += 0.92
-        elif ch == "×":
-            em += 0.78  # DejaVu Sans Bold's × is 0.84 em
-        elif ch.isupper() or ch in "⊕→…":
-            em += 0.72
-        else:
-            em += 0.64
-    return em * size * (BOLD if bold else 1.0)
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: float
-    y: float
-    w: float
-    h: float
-
-    @property
-    def right(self) -> float:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.h
-
-    def overlaps(self, other: Rect, gap: float = 0.0) -> bool:
-        return not (
-            self.right + gap <= other.x or other.right + gap <= self.x
-            or self.bottom + gap <= other.y or other.bottom + gap <= self.y
-        )
-
-    def contains(self, other: Rect) -> bool:
-        return self.x <= other.x and self.y <= other.y and other.right <= self.right and other.bottom <= self.bottom
-
-
-def union(rects) -> Rect:
-    rects = list(rects)
-    x0, y0 = min(r.x for r in rects), min(r.y for r in rects)
-    x1, y1 = max(r.right for r in rects), max(r.bottom for r in rects)
-    return Rect(x0, y0, x1 - x0, y1 - y0)
-
-
-@dataclass(frozen=True)
-class Label:
-    """Lines of text in a light pill; `top` is the pill's top edge, `x` its centre (or left edge for anchor start)."""
-
-    lines: tuple[str, ...]
-    x: float
-    top: float
-    size: float = TEXT_SIZE
-    bold: tuple[bool, ...] = ()  # per line; missing entries are regular
-    anchor: str = "middle"  # "middle" | "start"
-    role: str = "label"  # "title" | "volume" | "op" | "note" | "bracket" | "legend"
-
-    @property
-    def line_height(self) -> float:
-        return self.size * LINE_HEIGHT
-
-    @property
-    def text_w(self) -> float:
-        return max(text_width(s, self.size, self.is_bold(i)) for i, s in enumerate(self.lines))
-
-    @property
-    def bbox(self) -> Rect:
-        w = self.text_w + 2 * PAD_X
-        h = len(self.lines) * self.line_height + 2 * PAD_Y
-        x = self.x - w / 2 if self.anchor == "middle" else self.x - PAD_X
-        return Rect(x, self.top, w, h)
-
-    def is_bold(self, i: int) -> bool:
-        return i < len(self.bold) and self.bold[i]
-
-    def moved(self, dx: float, dy: float) -> Label:
-        return replace(self, x=self.x + dx, top=self.top + dy)
-
-
-def label_size(lines, size=TEXT_SIZE) -> tuple[float, float]:
-    """(w, h) of a pill for `lines`, as if the first line were bold (as it is in most labels)."""
-    if not lines:
-        return 0.0, 0.0
-    w = max(text_width(s, size, bold=i == 0) for i, s in enumerate(lines))
-    return w + 2 * PAD_X, len(lines) * size * LINE_HEIGHT + 2 * PAD_Y
-
-
-# --- drawn elements -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Cuboid:
     """A volume: front face (x, y, w, h) plus an oblique depth offset (dx, dy) up and to the right."""
@@ -339,4 +189,3 @@ class Layout:
             if c.key == key:
                 return c
         raise KeyError(key)
-

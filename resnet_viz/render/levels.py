@@ -11,8 +11,12 @@ from ..views.layers import rf_text
 from ..views.receptive import stage_fields
 from ..views.steps import Unit, block_paths, block_runs, units
 from ..views.words import block_name, op_lines, op_phrase, plural
-from .geometry import NOTE_SIZE, Cuboid, Kernel, Label, Layout, box_size, chw, label_size, trace_zoom
-from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, Shortcut, finish, finish_rows, place_row, split
+from .canvas import Shortcut, finish
+from .geometry import Cuboid, Kernel, Layout
+from .labels import NOTE_SIZE, Label, label_size
+from .row import MIN_GAP, NETWORK_GAP, BoxSpec, GapSpec, JoinSpec, place_row
+from .scales import box_size, chw, trace_zoom
+from .wrap import finish_rows, split
 
 
 # --- colours --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ..options import Level
 from ..schema import ShortcutKind, Trace
 from . import geometry as g
 from . import levels
+from .labels import PAD_Y, Label
 from .theme import volumes_style
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif"
@@ -154,7 +155,7 @@ def _legend(le: g.LegendLine) -> str:
     )
 
 
-def _label(lb: g.Label) -> str:
+def _label(lb: Label) -> str:
     box = lb.bbox
     colour = INK_SOFT if lb.role in ("note", "legend") else INK
     anchor = "middle" if lb.anchor == "middle" else "start"
@@ -163,7 +164,7 @@ def _label(lb: g.Label) -> str:
         f'fill-opacity="0.9" stroke="{PILL_STROKE}" stroke-width="0.8"/>'
     ]
     for i, line in enumerate(lb.lines):
-        base = box.y + g.PAD_Y + i * lb.line_height + lb.line_height / 2 + lb.size * 0.35
+        base = box.y + PAD_Y + i * lb.line_height + lb.line_height / 2 + lb.size * 0.35
         weight = ' font-weight="bold"' if lb.is_bold(i) else ""
         parts.append(
             f'<text x="{_n(lb.x)}" y="{_n(base)}" font-size="{_n(lb.size)}" text-anchor="{anchor}" '
