@@ -20,8 +20,8 @@ from conftest import require_tool
 
 from resnet_viz import fmt, palette
 from resnet_viz.options import Level, View
-from resnet_viz.output.files import MANIFEST, MARKER
 from resnet_viz.output.gallery import ENTRIES, Entry, preview_name, previews, trace_entries
+from resnet_viz.output.manifest import MANIFEST, MARKER
 from resnet_viz.views.figures import figure
 
 PIL = pytest.importorskip("PIL.Image")

@@ -30,8 +30,8 @@ class _Progress:
 @click.option("--no-previews", is_flag=True, help="Skip the PNG previews (they need Chromium and Graphviz).")
 def gallery(output: str, force: bool, no_previews: bool) -> None:
     """Reports and PNG previews for the paper's networks, ResNeXt, Wide ResNet and the pre-activation ResNet-164."""
-    from ..output.files import shown
     from ..output.gallery import ENTRIES, gallery_files, preview_files, previews, trace_entries, write_gallery
+    from ..output.paths import shown
 
     n = len(ENTRIES)
     pictures = 0 if no_previews else sum(len(previews(e)) for e in ENTRIES)
