@@ -327,7 +327,7 @@ def test_preact_shortcut_starts_after_the_shared_preactivation(zoo_trace):
         paths = block_paths(t, b)
         lay = layout(t, level=Level.BLOCK, select=b.id, title="t")
         (arc,) = lay.arcs
-        pre = lay.box(f"{b.id}:{paths.pre[-1].lead.id}")
+        pre = lay.box(f"{b.id}:fork")  # the shared pre-activation, drawn as the fork the two paths leave from
         src = lay.box("in")
         assert (arc.x1, arc.y1) == pytest.approx(pre.top_mid())
         assert arc.x1 > src.bbox.right

@@ -225,7 +225,7 @@ def test_odd_input_and_batch_compile(tmp_path: Path) -> None:
 def test_user_cnn_without_residual_blocks_compiles(tmp_path: Path) -> None:
     t = _user()
     text = _compile(tmp_path, table1_latex(t), layers_latex(t))
-    assert "Table 1:" in text and "output" not in text  # only the per-layer table
+    assert "Table 1:" in text and "output size" not in text  # only the per-layer table, not the paper's
     for part in ("my net 100%", "all ops (no residual block found)", "features.3", "w_#%&$\\{}^~", "3×3 g=2",
                  "8,666"):
         assert part in text, part

@@ -153,8 +153,7 @@ def table1(trace: Trace) -> tuple[Row, ...]:
                         Cell(lines=(", ".join(parts),), notes=notes)))
     macs = per_image(trace, trace.totals.macs)
     gap = paper_gap(trace)
-    gap_note = (f"{gap.percent:+.1f} % from the paper's {fmt.paper_power(gap.published)} (see “FLOPs, reconciled”)",
-                ) if gap is not None else ()
+    gap_note = (f"paper: {fmt.paper_power(gap.published)}", f"{gap.percent:+.1f} % from it") if gap is not None else ()
     rows.append(Row("macs", macs_row_name(trace), "", "",
                     Cell(lines=(fmt.paper_power(macs),), notes=(f"{fmt.compact(macs)} per image", *gap_note)),
                     kind="count"))
