@@ -279,6 +279,26 @@ def test_sigint_during_a_file_write_lands_after_it(tmp_path, monkeypatch, sigint
     assert f.read_text() == "new content" and temps(tmp_path) == []
 
 
+def test_sigint_lands_after_the_write_while_other_threads_run(tmp_path, monkeypatch, sigint_raises):
+    """torch's worker threads do not block SIGINT: the kernel hands the signal to one of them, and Python still
+    runs the handler in the main thread, mid-write, unless the write holds it at the Python level."""
+    import threading
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, daemon=True)
+    worker.start()
+    try:
+        f = tmp_path / "x.json"
+        f.write_text("old")
+        interrupt_when(monkeypatch, b"new content")
+        with pytest.raises(KeyboardInterrupt):
+            write_file(f, "new content")
+        assert f.read_text() == "new content" and temps(tmp_path) == []
+    finally:
+        stop.set()
+        worker.join()
+
+
 def test_sigint_during_a_folder_write_lands_after_that_file_and_the_next_run_cleans_up(
         tmp_path, monkeypatch, sigint_raises):
     out = tmp_path / "out"

@@ -13,6 +13,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from types import FrameType
 
 from ..errors import InvalidType
 
@@ -40,16 +41,37 @@ def write_all(fd: int, raw: bytes) -> None:
 
 @contextmanager
 def uninterrupted() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM for the block, so Ctrl-C lands before or after a write, never inside it."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold SIGINT/SIGTERM for the block, so Ctrl-C lands before or after a write, never inside it.
+
+    Python runs signal handlers in the main thread whichever thread the kernel picked (torch's worker threads do
+    not block the signal, so a signal mask would not hold it): the block swaps in a handler that only notes the
+    signal, and the previous handler runs once the block is done.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask to restore, read before changing it
+    held: list[tuple[signal.Signals, FrameType | None]] = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append((signal.Signals(signum), frame))) for s in _SIGNALS}
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a held Ctrl-C is raised here, once the work is done
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            _deliver(held[0][0], held[0][1], previous[held[0][0]])
+
+
+def _deliver(signum: int, frame: FrameType | None, handler: object) -> None:
+    """Run what the signal would have run: the handler, the default action (SIGINT's is KeyboardInterrupt), or
+    nothing when it is ignored."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler == signal.SIG_IGN:
+        return
+    elif signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    else:
+        signal.raise_signal(signum)  # the default action, now that the default handler is back
 
 
 def temp_prefix(name: str) -> str:
