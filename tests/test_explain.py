@@ -215,12 +215,12 @@ def test_small_inputs_never_say_halves_at_1x1(make_trace, size):
         assert "shrinks the image quickly" not in n["stem"]
 
 
-@pytest.mark.xfail(strict=True, reason="at -i 1 no op shrinks the map, yet the halving note is titled 'Where the "
-                                       "volume shrinks'")
 def test_no_note_is_titled_shrinks_where_nothing_shrinks(make_trace):
     t = make_trace(34, 1)
     assert all(o.input.spatial == o.output.spatial for o in t.ops if o.input.is_map and o.output.is_map)
     assert not any("shrinks" in n.title for n in explanations(t))
+    assert "Where the strided convs sit" in [n.title for n in explanations(t)]
+    assert "Where the volume shrinks" in [n.title for n in explanations(make_trace(34, 224))]
 
 
 def test_cifar_stem_at_224_has_resolution_to_spare(make_trace):

@@ -92,7 +92,8 @@ def halving_note(trace: Trace) -> Note | None:
         elif len(costs) == len(trace.stages):
             text += (" The last block of each stage costs (multiply-adds per image): "
                      + ", ".join(f"{n} {fmt.compact(c)}" for n, c in costs) + ".")
-    return Note("halving", "Where the volume shrinks", text)
+    title = "Where the volume shrinks" if len(stuck) < len(downs) else "Where the strided convs sit"
+    return Note("halving", title, text)
 
 
 def _reshaping(blocks: list[Block]) -> list[Block]:
