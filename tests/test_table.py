@@ -52,7 +52,7 @@ def test_text_groups_by_stage_and_block(make_trace):
     assert "\nconv3_x · layer2 · 4 blocks · output 28×28×128\n" in text
     assert "\n  layer2.0 · basic block, projection shortcut · 56×56×64 → 28×28×128\n" in text
     assert "\n    layer2.0.downsample.0 " in text
-    assert "\nstem (conv1)\n" in text and "\nhead\n" in text
+    assert "\nstem (conv1 + conv2_x pool)\n" in text and "\nhead\n" in text  # Table 1 lists the pool under conv2_x
     assert "multiply-adds (MACs) 3,663,761,408 = 3.66 G" in text
     assert "params 21,797,672 (trainable 21,797,672, non-trainable 0)" in text
     assert max(map(len, text.splitlines())) <= 100 and "\x1b[" not in text

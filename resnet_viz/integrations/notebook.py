@@ -18,7 +18,7 @@ from ..options import Level, View
 from ..output.report import INDEX, report_files, write_report
 from ..output.single_file import write_file
 from ..schema import Trace
-from ..views.groups import stage_ops
+from ..views.groups import stage_ops, stem_paper_name
 from ..views.words import block_name
 from .embed import drawing, inline_svg
 
@@ -99,9 +99,7 @@ def stage_rows(trace: Trace) -> list[tuple[str, str, str, str, int, int]]:
     rows = []
     if trace.stem:
         stem = trace.ops_of(trace.stem)
-        paper = ""
-        if trace.stages and trace.stages[0].paper_name:  # Table 1 puts the stem's pool under the first stage's name
-            paper = "conv1" if stem[-1].kind.value != "maxpool" else f"conv1 + {trace.stages[0].paper_name} pool"
+        paper = stem_paper_name(trace)
         rows.append(row("stem", paper, "", stem))
     for s in trace.stages:
         kinds = "/".join(sorted({block_name(b.kind, b.preact) for b in s.blocks}))

@@ -205,10 +205,10 @@ def layers_latex(trace: Trace) -> str:
         if g.stage is not None and g.stage is not current:
             out += ["\\midrule", f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\textbf{{{tex(stage_title(g))}}}}} \\\\*"]
         elif g.stage is None:
-            out += ["\\midrule", f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\textbf{{{tex(group_title(g))}}}}} \\\\*"]
+            out += ["\\midrule", f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\textbf{{{tex(group_title(trace, g))}}}}} \\\\*"]
         current = g.stage
         if g.block is not None:
-            out.append(f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\emph{{{tex(group_title(g))}}}}} \\\\*")
+            out.append(f"\\multicolumn{{{n}}}{{@{{}}l}}{{\\emph{{{tex(group_title(trace, g))}}}}} \\\\*")
         indent = "\\quad " if g.block is not None else ""
         for op in g.ops:
             row = by_id[op.id]

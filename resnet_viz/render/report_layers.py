@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import fmt, palette
 from ..schema import Section, Trace
 from ..views.figures import safe_name
-from ..views.groups import has_paper_names
+from ..views.groups import has_paper_names, stem_paper_name
 from ..views.layers import LayerRow, layer_rows, rf_text
 from ..views.words import block_name, plural, shortcut_name
 
@@ -54,7 +54,7 @@ def _section_head(trace: Trace, r: LayerRow) -> tuple[str, str, str, str]:
         return (s.id, title, f"{plural(len(s.blocks), 'block')} · {fmt.volume(s.input)} → {fmt.volume(s.output)}",
                 band(Section.STAGE, s.index))
     names = ", ".join(o.id for o in g.ops if o.kind.value not in ("flatten", "reshape"))
-    title = {Section.STEM: "conv1 · stem" if has_paper_names(trace) else "stem", Section.HEAD: f"head · {names}",
+    title = {Section.STEM: f"{stem_paper_name(trace)} · stem" if has_paper_names(trace) else "stem", Section.HEAD: f"head · {names}",
              Section.PLAIN: "every op", Section.UNPLACED: "not placed"}[g.section]
     return (g.section.value, title, f"{fmt.volume(g.ops[0].input)} → {fmt.volume(g.ops[-1].output)}",
             band(g.section))

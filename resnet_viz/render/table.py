@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import fmt
 from ..schema import Section, Trace
-from ..views.groups import Group, groups
+from ..views.groups import Group, groups, stem_paper_name
 from ..views.layers import LayerRow, layer_rows, rf_text
 from ..views.timing import time_summary
 from ..views.words import block_name, plural, shortcut_name
@@ -56,14 +56,14 @@ def cells(row: LayerRow) -> dict[str, str]:
     }
 
 
-def group_title(g: Group) -> str:
+def group_title(trace: Trace, g: Group) -> str:
     if g.block is not None:
         b = g.block
         return (f"{b.id} · {block_name(b.kind, b.preact)} block, {shortcut_name(b.shortcut)} shortcut · "
                 f"{fmt.volume(b.input)} → {fmt.volume(b.output)}")
+    paper = stem_paper_name(trace) if g.section is Section.STEM else ""
     return {Section.STEM: "stem", Section.HEAD: "head", Section.PLAIN: "all ops (no residual block found)",
-            Section.UNPLACED: "not placed in stem, stages or head"}[g.section] + (
-        " (conv1)" if g.section is Section.STEM and g.ops and g.ops[0].kind.value == "conv" else "")
+            Section.UNPLACED: "not placed in stem, stages or head"}[g.section] + (f" ({paper})" if paper else "")
 
 
 def stage_title(g: Group) -> str:
@@ -143,7 +143,7 @@ def render_text(trace: Trace, *, color: bool = False, width: int = 100) -> str:
             out.append(style(stage_title(g), "1;36"))
         elif g.stage is None:
             current = None
-        out.append(style(f"  {group_title(g)}", "2") if g.block else style(group_title(g), "1;36"))
+        out.append(style(f"  {group_title(trace, g)}", "2") if g.block else style(group_title(trace, g), "1;36"))
         for op in g.ops:
             out.append(line(by_id[op.id], indent=4 if g.block else 2))
         out.append(style(f"{'':4}└ params {fmt.thousands(g.params)} · MACs {fmt.compact(g.macs)}", "2"))

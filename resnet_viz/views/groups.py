@@ -43,6 +43,15 @@ def has_paper_names(trace: Trace) -> bool:
     return bool(trace.stages) and trace.stages[0].paper_name is not None
 
 
+def stem_paper_name(trace: Trace) -> str:
+    """What the paper calls the stem: 'conv1', or 'conv1 + conv2_x pool' when it ends in the max-pool Table 1 lists
+    under the first stage; '' when the paper's names do not apply."""
+    if not has_paper_names(trace) or not trace.stem:
+        return ""
+    _, pool = stem_parts(trace)
+    return f"conv1 + {trace.stages[0].paper_name} pool" if pool else "conv1"
+
+
 def stem_parts(trace: Trace) -> tuple[tuple[Op, ...], tuple[Op, ...]]:
     """Stem ops before its first max-pool (the paper's conv1) and from that pool on (listed under conv2_x)."""
     ops = trace.ops_of(trace.stem)
