@@ -55,6 +55,7 @@ class Row:
     cell: Cell
     stage_index: int | None = None  # for the stage colour band
     kind: str = "layer"  # "layer" | "count"
+    see: str | None = None  # the report section that explains the row's figure (the paper's FLOPs gap)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def table1(trace: Trace) -> tuple[Row, ...]:
     gap_note = (f"paper: {fmt.paper_power(gap.published)}", f"{gap.percent:+.1f} % from it") if gap is not None else ()
     rows.append(Row("macs", macs_row_name(trace), "", "",
                     Cell(lines=(fmt.paper_power(macs),), notes=(f"{fmt.compact(macs)} per image", *gap_note)),
-                    kind="count"))
+                    kind="count", see="flops" if gap is not None else None))
     rows.append(Row("params", "parameters", "", "",
                     Cell(lines=(fmt.compact(trace.totals.params),), notes=(fmt.thousands(trace.totals.params),)),
                     kind="count"))
