@@ -12,6 +12,7 @@ from .. import fmt
 from ..schema import Op, OpKind, Path, Section, Trace
 from ..shapes import output_size_formula
 from .groups import Group, downsampling_op, groups, paper_name, shrinks
+from .memo import per_trace
 from .receptive import Field, receptive_fields
 from .timing import op_ms
 from .words import SHORTCUT_NAME
@@ -53,7 +54,8 @@ def _mark(op: Op, downs: set[str], trace: Trace) -> tuple[str, str]:
     return "", ""
 
 
-def layer_rows(trace: Trace) -> list[LayerRow]:
+@per_trace
+def layer_rows(trace: Trace) -> tuple[LayerRow, ...]:
     """Every op once, in the order of groups(): stem, each block, head (or a plain net's ops), unplaced."""
     downs = {o.id for o in (downsampling_op(trace, s) for s in trace.stages) if o is not None}
     fields = receptive_fields(trace)
@@ -64,7 +66,7 @@ def layer_rows(trace: Trace) -> list[LayerRow]:
             mark, kind = _mark(op, downs, trace)
             rows.append(LayerRow(op, g, paper_name(trace, op), size_formula(op), mark, kind, fields.get(op.id),
                                  times.get(op.id)))
-    return rows
+    return tuple(rows)
 
 
 def rf_text(field: Field | None) -> str:

@@ -31,10 +31,12 @@ span.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ..schema import Op, OpKind, Pair, Trace, Volume
+from .memo import per_trace
 
 Window = tuple[Pair, Pair]
 
@@ -137,12 +139,13 @@ def _field(op: Op, sources: Sequence[Field | None]) -> Field | None:
     return src if op.kind in KEEP and op.output.spatial == op.input.spatial else None
 
 
-def receptive_fields(trace: Trace) -> dict[str, Field | None]:
+@per_trace
+def receptive_fields(trace: Trace) -> Mapping[str, Field | None]:
     """Op id → field of its (first) output, in execution order; None where some geometry on the way is unknown."""
     fields: dict[str, Field | None] = {}
     for op in trace.ops:
         fields[op.id] = _field(op, [input_field() if r.op is None else fields.get(r.op) for r in op.inputs])
-    return fields
+    return MappingProxyType(fields)
 
 
 def stage_fields(trace: Trace) -> dict[str, Field | None]:
