@@ -11,6 +11,7 @@ each child's own maximum resident set size (os.wait4), not the benchmark's.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -26,6 +27,11 @@ TORCHINFO = (
     "import torchinfo, resnet_viz as rv; m = rv.build_resnet({depth}); "
     "torchinfo.summary(m, input_size=(1, 3, {size}, {size}), device='cpu', verbose=1)"
 )
+TORCHINFO_ARCH = (
+    "import torchinfo, resnet_viz as rv; m = rv.build_resnet(arch='{arch}'); "
+    "torchinfo.summary(m, input_size=(1, 3, 224, 224), device='cpu', verbose=1)"
+)
+NETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nets.py")  # build(): ResNet-50, as --model
 TORCHVIEW = (
     "import torchview, resnet_viz as rv; m = rv.build_resnet({depth}); "
     "g = torchview.draw_graph(m, input_size=(1, 3, {size}, {size}), device='cpu'); g.visual_graph.pipe(format='svg')"
@@ -57,9 +63,22 @@ def commands(tmp: str) -> list[Bench]:
                        [PY, "-c", TORCHVIEW.format(depth=depth, size=224)]))
     for size in (1024, 2048):
         b.append(Bench("peers", f"torchinfo summary ResNet-50 @{size}", [PY, "-c", TORCHINFO.format(depth=50, size=size)]))
+    b.append(Bench("peers", "torchinfo summary resnext101_32x8d @224",
+                   [PY, "-c", TORCHINFO_ARCH.format(arch="resnext101_32x8d")]))
     b += [
-        Bench("ours", "resnet-viz render -d 152 -i 224", rv("render", "-d", "152", "-i", "224", "--force", "-o", out("r152")),
+        Bench("ours", "resnet-viz render -d 152 -i 224 (real CPU pass)",
+              rv("render", "-d", "152", "-i", "224", "--device", "cpu", "--force", "-o", out("r152")),
               peer="torchinfo summary ResNet-152 @224"),
+        Bench("ours", "resnet-viz render -d 152 -i 224 --device meta",
+              rv("render", "-d", "152", "-i", "224", "--device", "meta", "--force", "-o", out("r152m")),
+              peer="torchinfo summary ResNet-152 @224"),
+        Bench("ours", "resnet-viz render --arch resnext101_32x8d",
+              rv("render", "--arch", "resnext101_32x8d", "--force", "-o", out("rx101")),
+              peer="torchinfo summary resnext101_32x8d @224"),
+        Bench("ours", "resnet-viz trace -d 50 (built-in)", rv("trace", "-d", "50", "-o", out("t50.json"))),
+        Bench("ours", "resnet-viz trace --model bench/nets.py:build (the same ResNet-50)",
+              rv("trace", "--model", f"{NETS}:build", "-o", out("t50m.json")),
+              peer="resnet-viz trace -d 50 (built-in)"),
         Bench("ours", "resnet-viz render -d 50 -i 224", rv("render", "-d", "50", "-i", "224", "--force", "-o", out("r50a"))),
         Bench("ours", "resnet-viz render -d 50 -i 2048", rv("render", "-d", "50", "-i", "2048", "--force", "-o", out("r50b")),
               peer="resnet-viz render -d 50 -i 224"),
@@ -85,7 +104,7 @@ def run_once(argv: list[str]) -> tuple[float, int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", action="append", help="group(s) to run: base, trace, peers, ours, gallery")
+    ap.add_argument("--only", action="append", help="group(s) to run: base, trace, peers, ours, gallery, measure")
     ap.add_argument("--write", metavar="FILE", help="also write the Markdown table to FILE")
     args = ap.parse_args()
 
@@ -122,13 +141,35 @@ def main() -> None:
         vs_peer = ""
         if b.peer and b.peer in med:
             pw, pm = med[b.peer]
-            vs_peer = f"{wall / pw:.2f}× time, {rss / pm:.2f}× memory of *{b.peer}*"
+            vs_peer = f"{wall / pw:.2f}× time ({wall - pw:+.2f} s), {rss / pm:.2f}× memory of *{b.peer}*"
         lines.append(f"| {b.name} | {wall:.2f} | {rss / 1e6:.0f} | {vs_torch} | {vs_peer} |")
+    if not args.only or "measure" in args.only:
+        lines += ["", measure_line(args.runs)]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
         with open(args.write, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+def measure_line(runs: int) -> str:
+    """`--measure 5` on ResNet-50 (real CPU pass): the sum of per-op medians against the hook-free whole-pass
+    median, from the trace each run writes; the median ratio over `runs` runs."""
+    ratios = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.json")
+        for _ in range(runs):
+            code = subprocess.run(rv("trace", "-d", "50", "--device", "cpu", "--measure", "5", "-o", path),
+                                  capture_output=True).returncode
+            if code != 0:
+                return "`--measure 5` on ResNet-50: failed"
+            with open(path, encoding="utf-8") as f:
+                timing = json.load(f)["measured"]["timing"]
+            ratios.append(sum(ms for _, ms in timing["op_ms"]) / timing["whole_pass_ms"])
+    r = statistics.median(ratios)
+    return (f"`resnet-viz trace -d 50 --measure 5` (CPU, {timing['threads']} threads): the per-op medians sum to "
+            f"{r:.3f}× the whole-pass median ({(r - 1) * 100:+.1f} %; median of {runs} runs, "
+            f"range {min(ratios):.3f}–{max(ratios):.3f}).")
 
 
 def _torch_version() -> str:
