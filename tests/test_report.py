@@ -205,8 +205,6 @@ def test_page_is_offline_and_accessible(r18_files, r56_files, case):
     assert "prefers-color-scheme: dark" in html and "@media print" in html
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: the two tables of 'FLOPs, reconciled' have no <caption> "
-                                       "(templates/report.html.j2); every other table of the page has one")
 @pytest.mark.parametrize("case", ["r18", "r56"])
 def test_every_table_has_a_caption(r18_files, r56_files, case):
     page = Page((r18_files if case == "r18" else r56_files)["index.html"])
