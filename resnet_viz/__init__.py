@@ -14,7 +14,7 @@ from .version import __version__
 
 _EXPORTS = {
     "ModelOptions": "options",
-    "NetworkSpec": "spec",
+    "NetworkSpec": "network_spec",
     "resnet_spec": "spec",
     "Trace": "schema",
     "Op": "schema",

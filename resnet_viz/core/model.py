@@ -26,7 +26,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import InvalidType
-from ..spec import NetworkSpec, resnet_spec
+from ..network_spec import NetworkSpec
+from ..spec import resnet_spec
 
 
 def conv3x3(c_in: int, c_out: int, stride: int = 1, groups: int = 1) -> nn.Conv2d:

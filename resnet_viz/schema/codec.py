@@ -9,7 +9,7 @@ import json
 from enum import Enum
 from typing import Any
 
-from ..spec import NetworkSpec
+from ..network_spec import NetworkSpec
 from .types import (
     Block,
     BlockKind,

@@ -12,7 +12,7 @@ from enum import Enum
 from functools import cached_property
 from math import prod
 
-from ..spec import NetworkSpec
+from ..network_spec import NetworkSpec
 
 SCHEMA_VERSION = 2
 
