@@ -64,8 +64,8 @@ def _show_traces_in_ipython() -> None:
         return importlib.import_module(".integrations.notebook", __name__)
 
     formatters = shell.display_formatter.formatters
-    formatters["text/html"].for_type_by_name("resnet_viz.schema.types", "Trace", lambda t: notebook().trace_html(t))
-    formatters["text/plain"].for_type_by_name("resnet_viz.schema.types", "Trace",
+    formatters["text/html"].for_type_by_name("resnet_viz.schema.trace", "Trace", lambda t: notebook().trace_html(t))
+    formatters["text/plain"].for_type_by_name("resnet_viz.schema.trace", "Trace",
                                               lambda t, p, cycle: p.text(notebook().trace_text(t)))
 
 

@@ -13,7 +13,9 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from .errors import InvalidOption, InvalidType, choice
-from .spec import NetworkSpec, parse_input_size, parse_layers, resnet_spec
+from .network_spec import NetworkSpec
+from .parsing import parse_input_size, parse_layers
+from .spec import resnet_spec
 
 
 class Device(str, Enum):

@@ -12,25 +12,14 @@ import pytest
 import torch
 from torch import nn
 
-from resnet_viz.core.model import (
-    Bottleneck,
-    PreActBasicBlock,
-    PreActBottleneck,
-    ResNet,
-    ZeroPadShortcut,
-    build_model,
-    build_resnet,
-)
+from resnet_viz.core.blocks import Bottleneck, ZeroPadShortcut
+from resnet_viz.core.model import ResNet, build_model, build_resnet
+from resnet_viz.core.preact_blocks import PreActBasicBlock, PreActBottleneck
 from resnet_viz.errors import InvalidOption, InvalidType
-from resnet_viz.spec import (
-    ARCHS,
-    CIFAR_DEPTHS,
-    IMAGENET_DEPTHS,
-    PREACT_CIFAR_DEPTHS,
-    NetworkSpec,
-    parse_layers,
-    resnet_spec,
-)
+from resnet_viz.family import ARCHS, CIFAR_DEPTHS, IMAGENET_DEPTHS, PREACT_CIFAR_DEPTHS
+from resnet_viz.network_spec import NetworkSpec
+from resnet_viz.parsing import parse_layers
+from resnet_viz.spec import resnet_spec
 
 # torchvision.models at 1000 classes (the numbers its model cards list).
 TORCHVISION_PARAMS = {

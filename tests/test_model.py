@@ -5,7 +5,8 @@ import re
 import pytest
 import torch
 
-from resnet_viz.core.model import BasicBlock, Bottleneck, ZeroPadShortcut, build_resnet
+from resnet_viz.core.blocks import BasicBlock, Bottleneck, ZeroPadShortcut
+from resnet_viz.core.model import build_resnet
 
 TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
 # The paper's section 4.2 / Table 6 (rounded there to 0.27M, 0.46M, 0.66M, 0.85M, 1.7M, 19.4M).

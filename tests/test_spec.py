@@ -3,7 +3,8 @@
 import pytest
 
 from resnet_viz.errors import InvalidOption
-from resnet_viz.spec import parse_input_size, resnet_spec
+from resnet_viz.parsing import parse_input_size
+from resnet_viz.spec import resnet_spec
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from typing import Any
 import click
 
 from ..errors import InvalidOption
+from ..family import ARCHS, BLOCKS, SHORTCUTS, STEMS, VARIANTS
 from ..options import MAX_REPEATS, Device, ModelOptions, flag_name
 from ..output.paths import shown
 from ..output.single_file import write_file
 from ..schema import Trace
-from ..spec import ARCHS, BLOCKS, SHORTCUTS, STEMS, VARIANTS
 
 _TEXT: list[tuple[tuple[str, ...], str, str]] = [
     (("--depth", "-d"), "N", "18, 34, 50, 101, 152 (ImageNet) or 20, 32, 44, 56, 110, 1202 (CIFAR-10); 164 and 1001 "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..network_spec import NetworkSpec
 from ..schema import Measured, Op, Provenance, Ref, Timing, Totals, Trace, Volume
 from ..schema.counting import ELEMENT_SIZES, elementwise_ops, is_counted, macs
-from ..spec import NetworkSpec
-from .record import INPUT, RawOp, Recording
+from .raw_ops import INPUT, RawOp, Recording
 from .structure import find_structure
 
 

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..schema import OpKind, Pair, Volume
-from .model import ZeroPadShortcut
+from .blocks import ZeroPadShortcut
 
 Geometry = dict[str, Any]
 

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from ..errors import DeviceUnavailable, InvalidOption, InvalidType, ModelError
+from ..network_spec import NetworkSpec
 from ..options import Device, ModelOptions
 from ..schema import OpKind, Provenance, Trace, Volume
-from ..spec import NetworkSpec
 from ..version import __version__
 from ..views.memory import buffer_sizes, element_size, liveness, output_bytes
 from .assemble import assemble

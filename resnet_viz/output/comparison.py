@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..errors import InvalidOption
+from ..family import CIFAR_DEPTHS, IMAGENET_DEPTHS
 from ..options import Device, ModelOptions
 from ..schema import Trace
-from ..spec import CIFAR_DEPTHS, IMAGENET_DEPTHS
 from ..views.conventions import CONFIGS, paper_gap
 from ..views.paper import comparison_depths, is_cifar_net
 

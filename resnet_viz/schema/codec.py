@@ -9,24 +9,11 @@ import json
 from enum import Enum
 from typing import Any
 
-from ..spec import NetworkSpec
-from .types import (
-    Block,
-    BlockKind,
-    Measured,
-    Op,
-    OpKind,
-    Path,
-    Provenance,
-    Ref,
-    Section,
-    ShortcutKind,
-    Stage,
-    Timing,
-    Totals,
-    Trace,
-    Volume,
-)
+from ..network_spec import NetworkSpec
+from .enums import BlockKind, OpKind, Path, Section, ShortcutKind
+from .ops import Op, Ref, Volume
+from .stages import Block, Stage
+from .trace import Measured, Provenance, Timing, Totals, Trace
 
 OP_GEOMETRY = ("kernel_size", "stride", "padding", "dilation")
 OP_COUNTS = ("params", "trainable_params", "macs", "elementwise_ops")

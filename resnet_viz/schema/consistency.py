@@ -13,7 +13,8 @@ from ..shapes import conv_output_size, pool_output_size
 from .codec import volume_from_json
 from .conform import path_text
 from .counting import ELEMENT_SIZES, elementwise_ops, is_counted, macs
-from .types import OpKind, Volume
+from .enums import OpKind
+from .ops import Volume
 
 Problem = tuple[tuple[str | int, ...], str]
 _SIZED = {"conv", "maxpool", "avgpool"}

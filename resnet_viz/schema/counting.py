@@ -12,7 +12,8 @@ A FLOPs figure, where shown, is 2 × MACs. Torch-free: a loaded trace is checked
 
 from __future__ import annotations
 
-from .types import OpKind, Pair, Volume
+from .enums import OpKind
+from .ops import Pair, Volume
 
 ELEMENT_SIZES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 

@@ -16,7 +16,7 @@ from ..errors import InvalidTrace, InvalidType
 from .codec import trace_from_dict
 from .conform import first_error
 from .consistency import first_inconsistency
-from .types import SCHEMA_VERSION, Trace
+from .trace import SCHEMA_VERSION, Trace
 
 MAX_BYTES = 64 * 2**20  # a ResNet-1202 trace is a few MiB
 RETRACE = "trace the model again with this resnet-viz (`resnet-viz trace … -o FILE`)"

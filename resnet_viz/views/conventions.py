@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from math import prod
 
+from ..network_spec import NetworkSpec
 from ..schema import Op, OpKind, Trace
-from ..spec import NetworkSpec, resnet_spec
+from ..spec import resnet_spec
 
 # He et al. 2015, Table 1: "FLOPs" of the ImageNet nets at 224×224, which are multiply-adds (section 3.3).
 PAPER_FLOPS: dict[int, float] = {18: 1.8e9, 34: 3.6e9, 50: 3.8e9, 101: 7.6e9, 152: 11.3e9}

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import fmt
+from ..family import CIFAR_DEPTHS, IMAGENET_DEPTHS
 from ..schema import Op, OpKind, Path, Stage, Trace
-from ..spec import CIFAR_DEPTHS, IMAGENET_DEPTHS
 from .conventions import paper_gap
 from .groups import downsampling_op, has_paper_names, per_image, stem_parts
 from .words import kernel
