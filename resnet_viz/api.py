@@ -31,20 +31,20 @@ def trace_options(options: ModelOptions) -> Trace:
 
 
 def trace_network(depth: int | None = None, *, arch: str | None = None, model: str | None = None,
-                  input_size: object = None, layers: object = None, block: str | None = None,
+                  input: object = None, layers: object = None, block: str | None = None,
                   variant: str | None = None, shortcut: str | None = None, stem: str | None = None,
                   num_classes: int | None = None, groups: int | None = None, width_per_group: int | None = None,
-                  preact: bool = False, device: str = "auto", batch_size: int = 1, measure: int = 0) -> Trace:
+                  preact: bool = False, device: str = "auto", batch: int = 1, measure: int = 0) -> Trace:
     """Build the network the options name and trace it once (the library form of `--depth … --input …`).
 
     With nothing given it is ResNet-18 at 224×224; `model="nets.py:build"` traces the user's own network.
     """
     if not isinstance(device, str):
         raise InvalidType(f"device must be one of 'auto', 'cpu', 'cuda', 'meta' (got {device!r})")
-    options = ModelOptions.parse(depth=depth, arch=arch, model=model, input=input_size, layers=layers, block=block,
+    options = ModelOptions.parse(depth=depth, arch=arch, model=model, input=input, layers=layers, block=block,
                                  variant=variant, shortcut=shortcut, stem=stem, num_classes=num_classes,
                                  groups=groups, width_per_group=width_per_group, preact=preact, device=device,
-                                 batch=batch_size, measure=measure)
+                                 batch=batch, measure=measure)
     return trace_options(options)
 
 

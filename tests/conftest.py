@@ -18,15 +18,15 @@ def pytest_addoption(parser):
 
 
 @functools.cache
-def _trace(depth=None, input_size=None, **kw):
+def _trace(depth=None, input=None, **kw):
     from resnet_viz.api import trace_network
 
-    return trace_network(depth, input_size=input_size, device=kw.pop("device", "meta"), **kw)
+    return trace_network(depth, input=input, device=kw.pop("device", "meta"), **kw)
 
 
 @pytest.fixture(scope="session")
 def make_trace():
-    """make_trace(depth, input_size, **options) → Trace, cached for the whole session."""
+    """make_trace(depth, input, **options) → Trace, cached for the whole session."""
     return _trace
 
 

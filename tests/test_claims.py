@@ -21,25 +21,25 @@ from resnet_viz.views.figures import standard_figures
 from resnet_viz.views.layers import layer_rows
 
 CONFIGS: list[tuple[str, dict]] = [
-    *[(f"d{d}", {"depth": d, "input_size": 224}) for d in (18, 34, 50, 101, 152)],
-    *[(f"d{d}-v1", {"depth": d, "input_size": 224, "variant": "v1"}) for d in (50, 101)],
-    *[(f"d{d}-{s}", {"depth": d, "input_size": 224, "shortcut": s}) for d in (18, 50) for s in ("A", "C")],
+    *[(f"d{d}", {"depth": d, "input": 224}) for d in (18, 34, 50, 101, 152)],
+    *[(f"d{d}-v1", {"depth": d, "input": 224, "variant": "v1"}) for d in (50, 101)],
+    *[(f"d{d}-{s}", {"depth": d, "input": 224, "shortcut": s}) for d in (18, 50) for s in ("A", "C")],
     ("d34-cifar-stem", {"depth": 34, "stem": "cifar"}), ("d50-cifar-stem-224", {"depth": 50, "stem": "cifar",
-                                                                                "input_size": 224}),
-    *[(f"d18-i{i}", {"depth": 18, "input_size": i}) for i in (1, 8, 16, 33, "197x311", 1024)],
-    ("d50-i1", {"depth": 50, "input_size": 1}), ("d50-v1-197x311", {"depth": 50, "variant": "v1",
-                                                                    "input_size": "197x311"}),
-    ("d50-A-197x311", {"depth": 50, "shortcut": "A", "input_size": "197x311"}),
-    ("d34-batch3", {"depth": 34, "batch_size": 3}), ("d50-batch3-i64", {"depth": 50, "batch_size": 3, "input_size": 64}),
+                                                                                "input": 224}),
+    *[(f"d18-i{i}", {"depth": 18, "input": i}) for i in (1, 8, 16, 33, "197x311", 1024)],
+    ("d50-i1", {"depth": 50, "input": 1}), ("d50-v1-197x311", {"depth": 50, "variant": "v1",
+                                                                    "input": "197x311"}),
+    ("d50-A-197x311", {"depth": 50, "shortcut": "A", "input": "197x311"}),
+    ("d34-batch3", {"depth": 34, "batch": 3}), ("d50-batch3-i64", {"depth": 50, "batch": 3, "input": 64}),
     ("d18-one-class", {"depth": 18, "num_classes": 1}),
     ("layers-1111-bottleneck", {"layers": "1,1,1,1", "block": "bottleneck"}), ("layers-22", {"layers": "2,2"}),
-    ("layers-3-basic-i33", {"layers": "3", "input_size": 33}),
+    ("layers-3-basic-i33", {"layers": "3", "input": 33}),
     *[(f"cifar{d}", {"depth": d}) for d in (20, 56, 110)], ("cifar20-B", {"depth": 20, "shortcut": "B"}),
-    ("cifar20-i16", {"depth": 20, "input_size": 16}),
-    ("preact18", {"depth": 18, "preact": True}), ("preact50", {"depth": 50, "preact": True, "input_size": 128}),
+    ("cifar20-i16", {"depth": 20, "input": 16}),
+    ("preact18", {"depth": 18, "preact": True}), ("preact50", {"depth": 50, "preact": True, "input": 128}),
     ("preact164", {"depth": 164, "preact": True}), ("preact20", {"depth": 20, "preact": True}),
-    ("resnext50", {"arch": "resnext50_32x4d"}), ("wide50", {"arch": "wide_resnet50_2", "input_size": 96}),
-    ("resnext-custom", {"layers": "1,2", "block": "bottleneck", "groups": 8, "width_per_group": 4, "input_size": 64}),
+    ("resnext50", {"arch": "resnext50_32x4d"}), ("wide50", {"arch": "wide_resnet50_2", "input": 96}),
+    ("resnext-custom", {"layers": "1,2", "block": "bottleneck", "groups": 8, "width_per_group": 4, "input": 64}),
 ]
 ZOO = ["timm_style_resnet18", "flat_resnet18", "plain_cnn", "resnet_d_block_net", "se_resnet", "resnext_tiny",
        "preact_resnet", "multi_output_backbone", "cifar_resnet20_option_a"]
@@ -50,7 +50,7 @@ def _trace(request, name: str) -> Trace:
     if name.startswith("zoo:"):
         return request.getfixturevalue("zoo_trace")(name[4:])
     kw = dict(dict(CONFIGS)[name])
-    return request.getfixturevalue("make_trace")(kw.pop("depth", None), kw.pop("input_size", None), **kw)
+    return request.getfixturevalue("make_trace")(kw.pop("depth", None), kw.pop("input", None), **kw)
 
 
 def texts(t: Trace) -> list[tuple[str, str]]:

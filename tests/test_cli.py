@@ -129,7 +129,7 @@ def test_import_does_not_import_torch():
 
 
 def test_python_api_from_the_readme():
-    code = ("import resnet_viz as rv; t = rv.trace(rv.build_resnet(34), input_size=224); print(t.totals.params); "
+    code = ("import resnet_viz as rv; t = rv.trace(rv.build_resnet(34), input=224); print(t.totals.params); "
             "print(rv.trace_network(56, device='meta').output.dims)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.split("\n")[:2] == ["21797672", "(10,)"], r.stderr

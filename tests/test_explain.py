@@ -93,7 +93,7 @@ NETS = {
     "i1": (34, 1, {}),
     "i8": (50, 8, {}),
     "i16": (34, 16, {}),
-    "batch3": (18, 224, {"batch_size": 3}),
+    "batch3": (18, 224, {"batch": 3}),
     "bottleneck-1111": (None, 224, {"layers": "1,1,1,1", "block": "bottleneck"}),
     "bottleneck-1112": (None, 224, {"layers": "1,1,1,2", "block": "bottleneck", "num_classes": 1}),
     "cifar-stem-224": (18, 224, {"stem": "cifar"}),
@@ -245,7 +245,7 @@ def test_cifar_nets_never_mention_a_stem_max_pool(make_trace, depth, size, optio
 
 
 def test_a_batch_of_3_says_per_image_or_per_batch_on_every_figure(make_trace):
-    one, three = make_trace(18, 224), make_trace(18, 224, batch_size=3)
+    one, three = make_trace(18, 224), make_trace(18, 224, batch=3)
     counted = [s for s in sentences(every_word(three).replace("\n", " "))
                if re.search(r"\d", s) and re.search(r"multiply-adds|MACs", s, re.I)]
     assert len(counted) >= 5

@@ -109,7 +109,7 @@ CASES = {
     "cifar20": (20, 32, {}),
     "cifar-stem-224": (18, 224, {"stem": "cifar"}),
     "bottleneck-1111": (None, 224, {"layers": "1,1,1,1", "block": "bottleneck"}),
-    "batch3": (18, 224, {"batch_size": 3}),
+    "batch3": (18, 224, {"batch": 3}),
     "resnext": (None, 224, {"arch": "resnext50_32x4d"}),
     "preact": (18, 64, {"preact": True}),
 }
@@ -240,7 +240,7 @@ def test_a_stride_that_meets_a_1x1_map_keeps_it(make_trace, size):
 
 def test_batch_size_changes_no_leg(make_trace):
     """Volumes leave the batch out, so a batch of 3 tells the same journey as one image."""
-    assert journey(make_trace(18, 224, batch_size=3)) == journey(make_trace(18, 224))
+    assert journey(make_trace(18, 224, batch=3)) == journey(make_trace(18, 224))
 
 
 # --- networks that are not the paper's --------------------------------------------------------------------------

@@ -41,8 +41,8 @@ def test_ceil_mode_and_odd_pools_match_torch():
 def test_a_meta_trace_imports_neither_sympy_nor_dynamo():
     code = (
         "import sys\nfrom resnet_viz.api import trace_network\n"
-        "trace_network(152, input_size=224, device='meta'); trace_network(56, device='meta')\n"
-        "trace_network(34, shortcut='C', variant='v1', input_size='197x311', device='meta')\n"
+        "trace_network(152, input=224, device='meta'); trace_network(56, device='meta')\n"
+        "trace_network(34, shortcut='C', variant='v1', input='197x311', device='meta')\n"
         "trace_network(arch='resnext101_32x8d', device='meta'); trace_network(164, preact=True, device='meta')\n"
         "bad = [m for m in ('sympy', 'torch._dynamo') if m in sys.modules]\nassert not bad, bad\n"
     )

@@ -69,7 +69,7 @@ def test_the_stem_row_agrees_with_table1(r34):
 
 
 def test_a_batch_says_per_image_or_per_batch_on_every_figure(make_trace):
-    t = make_trace(18, 224, batch_size=3)
+    t = make_trace(18, 224, batch=3)
     text = "".join(ET.fromstring(notebook.trace_html(t)).itertext())
     assert "multiply-adds per image 1.81 G" in text and "batch 3" in text
     header = summary_rows(t)[0]
@@ -92,7 +92,7 @@ def test_a_plain_cnn_and_a_users_net_are_summarised_without_the_papers_words(zoo
 def test_the_text_form_is_one_line(r34, make_trace):
     assert notebook.trace_text(r34) == ("<Trace resnet34: input 224×224×3, 21,797,672 params, 3.66 G multiply-adds "
                                         "per image, 125 ops>")
-    assert "1.81 G multiply-adds per image" in notebook.trace_text(make_trace(18, 224, batch_size=3))
+    assert "1.81 G multiply-adds per image" in notebook.trace_text(make_trace(18, 224, batch=3))
 
 
 def test_a_loaded_trace_displays_without_torch(tmp_path, r34):

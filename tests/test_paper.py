@@ -72,7 +72,7 @@ def test_table1_counts_come_from_the_trace(make_trace):
 
 def test_every_cell_is_the_traces(make_trace, zoo_trace):
     for t in (make_trace(50, (197, 311)), make_trace(34, 16), make_trace(None, 224, arch="resnext50_32x4d"),
-              make_trace(18, 224, batch_size=3), zoo_trace("resnet_d_block_net"), zoo_trace("se_resnet")):
+              make_trace(18, 224, batch=3), zoo_trace("resnet_d_block_net"), zoo_trace("se_resnet")):
         rows = rows_by_key(t)
         for i, stage in enumerate(t.stages):
             row = rows[stage.paper_name]
@@ -96,7 +96,7 @@ def test_every_cell_is_the_traces(make_trace, zoo_trace):
 
 def test_a_batch_does_not_change_table1(make_trace):
     """Table 1 speaks per image: a batch of 3 gives the same rows as one image."""
-    assert table1(make_trace(18, 224, batch_size=3)) == table1(make_trace(18, 224))
+    assert table1(make_trace(18, 224, batch=3)) == table1(make_trace(18, 224))
 
 
 def test_table1_notes_the_strided_conv_of_each_variant(make_trace):

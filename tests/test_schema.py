@@ -21,7 +21,7 @@ def doc(make_trace):
 
 
 CONFIGS = [(18, 64, {}), (50, 224, {}), (56, None, {}), (34, None, {"shortcut": "A"}), (50, 64, {"preact": True}),
-           (None, 64, {"arch": "resnext50_32x4d"}), (18, "33x47", {"batch_size": 3}), (164, None, {"preact": True})]
+           (None, 64, {"arch": "resnext50_32x4d"}), (18, "33x47", {"batch": 3}), (164, None, {"preact": True})]
 
 
 @pytest.mark.parametrize(("depth", "size", "kw"), CONFIGS)

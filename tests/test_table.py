@@ -38,7 +38,7 @@ def csv_rows(trace) -> list[dict[str, str]]:
 
 
 def test_rows_sum_to_totals(make_trace):
-    for t in (make_trace(18, 224), make_trace(50, "197x311"), make_trace(56, None), make_trace(18, 224, batch_size=3)):
+    for t in (make_trace(18, 224), make_trace(50, "197x311"), make_trace(56, None), make_trace(18, 224, batch=3)):
         rows = row_dicts(t)
         assert [r["id"] for r in rows] == [o.id for o in t.ops]  # every op once, in execution order
         assert sum(r["params"] for r in rows) == t.totals.params
@@ -92,15 +92,15 @@ def test_the_text_table_fits_100_columns(make_trace, zoo_trace):
 
 
 def test_the_text_table_fits_100_columns_for_a_batch(make_trace):
-    text = render_text(make_trace(18, 224, batch_size=3))
+    text = render_text(make_trace(18, 224, batch=3))
     assert max(map(len, text.splitlines())) <= 100
 
 
 def test_a_batch_is_named_in_the_header_and_the_footer(make_trace):
-    text = render_text(make_trace(18, 224, batch_size=3))
+    text = render_text(make_trace(18, 224, batch=3))
     assert text.startswith("resnet18 · input 224×224×3 · batch 3\n")
     assert "multiply-adds (MACs) 5,442,220,032 = 5.44 G for the batch of 3 (1.81 G per image)" in " ".join(text.split())
-    assert make_trace(18, 224, batch_size=3).totals.macs == 5_442_220_032 == 3 * make_trace(18, 224).totals.macs
+    assert make_trace(18, 224, batch=3).totals.macs == 5_442_220_032 == 3 * make_trace(18, 224).totals.macs
 
 
 def test_colour_only_when_asked(make_trace):
@@ -150,7 +150,7 @@ def test_csv_carries_exact_numbers_and_the_size_formulas(make_trace):
 
 
 def test_json_carries_exact_numbers(make_trace):
-    t = make_trace(18, 224, batch_size=3)
+    t = make_trace(18, 224, batch=3)
     doc = json.loads(render_json(t))
     assert (doc["model_name"], doc["batch"], doc["input"]) == ("resnet18", 3, [3, 224, 224])
     assert doc["totals"]["macs"] == t.totals.macs and doc["totals"]["macs_per_image"] == t.totals.macs // 3

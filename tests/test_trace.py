@@ -112,8 +112,8 @@ def test_parts_sum_to_totals(make_trace, depth):
 
 
 def test_cpu_trace_equals_meta_trace():
-    for kw in ({"depth": 18, "input_size": "197x311"}, {"depth": 50, "input_size": 64}, {"depth": 20},
-               {"depth": 18, "preact": True, "input_size": 64}):
+    for kw in ({"depth": 18, "input": "197x311"}, {"depth": 50, "input": 64}, {"depth": 20},
+               {"depth": 18, "preact": True, "input": 64}):
         cpu = trace_network(device="cpu", **kw)
         meta = trace_network(device="meta", **kw)
         assert cpu == meta
@@ -122,11 +122,11 @@ def test_cpu_trace_equals_meta_trace():
 
 
 def test_batch_and_non_square_input():
-    t = trace_network(34, input_size="197x311", batch_size=4, device="meta")
+    t = trace_network(34, input="197x311", batch=4, device="meta")
     assert t.batch == 4 and t.input == Volume((3, 197, 311))
     assert t.op("conv1").output == Volume((64, 99, 156))
     assert t.stages[-1].output == Volume((512, 7, 10))
-    assert t.totals.macs == 4 * trace_network(34, input_size="197x311", device="meta").totals.macs
+    assert t.totals.macs == 4 * trace_network(34, input="197x311", device="meta").totals.macs
 
 
 def test_refuses_what_would_not_fit(monkeypatch):
@@ -134,7 +134,7 @@ def test_refuses_what_would_not_fit(monkeypatch):
 
     monkeypatch.setattr(devices, "available_bytes", lambda device: 10 * 2**20)
     with pytest.raises(DeviceUnavailable, match="use --device meta"):
-        trace_network(18, input_size=224, device="cpu")
+        trace_network(18, input=224, device="cpu")
 
 
 def test_cuda_absent_is_a_clear_error():
@@ -146,13 +146,13 @@ def test_cuda_absent_is_a_clear_error():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
 def test_cuda_trace_equals_meta():
-    t = trace_network(50, input_size=224, device="cuda")
-    assert t == trace_network(50, input_size=224, device="meta")
+    t = trace_network(50, input=224, device="cuda")
+    assert t == trace_network(50, input=224, device="meta")
     assert t.measured.cuda_peak_bytes and t.measured.cuda_peak_bytes > t.totals.param_bytes
 
 
 def test_tiny_inputs_bottom_out_at_one_pixel():
-    t = trace_network(18, input_size=8, device="meta")
+    t = trace_network(18, input=8, device="meta")
     assert [s.output.height for s in t.stages] == [2, 1, 1, 1]
 
 
@@ -198,7 +198,7 @@ def test_torchvision_models_trace_with_the_same_ids():
     models = pytest.importorskip("torchvision.models")
     for depth in (18, 50):
         theirs = trace(getattr(models, f"resnet{depth}")(), 224, device="meta")
-        ours = trace_network(depth, input_size=224, device="meta")
+        ours = trace_network(depth, input=224, device="meta")
         assert [o.id for o in theirs.ops] == [o.id for o in ours.ops]
         assert theirs.ops == ours.ops and theirs.stages == ours.stages and theirs.totals == ours.totals
         assert theirs.model is None
@@ -211,7 +211,7 @@ def test_conv_and_fc_macs_equal_torchinfo(depth):
     model = build_resnet(depth)
     names = {id(m): n for n, m in model.named_modules()}
     stats = torchinfo.summary(model, input_size=(2, 3, 160, 160), verbose=0, device="cpu")
-    t = trace(model, 160, batch_size=2, device="cpu")
+    t = trace(model, 160, batch=2, device="cpu")
     checked = 0
     for layer in stats.summary_list:
         name = names.get(id(layer.module))

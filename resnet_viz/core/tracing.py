@@ -241,12 +241,12 @@ def trace_options(options: ModelOptions) -> Trace:
     return trace_module(model, options, source=options.model, name=name)
 
 
-def trace(model: nn.Module, input_size: object = None, *, device: str = "auto", batch_size: int = 1,
+def trace(model: nn.Module, input: object = None, *, device: str = "auto", batch: int = 1,
           in_channels: int | None = None, measure: int = 0) -> Trace:
     """Trace any nn.Module with one forward pass (the Python form of `--model`)."""
     if not isinstance(device, str):
         raise InvalidType(f"device must be one of 'auto', 'cpu', 'cuda', 'meta' (got {device!r})")
-    options = ModelOptions.parse(input=input_size, device=device, batch=batch_size, measure=measure)
+    options = ModelOptions.parse(input=input, device=device, batch=batch, measure=measure)
     if in_channels is not None and (not isinstance(in_channels, int) or isinstance(in_channels, bool)
                                     or in_channels < 1):
         raise InvalidType(f"in_channels must be a whole number ≥ 1 (got {in_channels!r})")
