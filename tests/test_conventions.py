@@ -69,7 +69,7 @@ def test_resnet50_v1_5_is_4_09_g():
 def test_torchinfo_total_mult_adds(depth, size, batch):
     torchinfo = pytest.importorskip("torchinfo")
     trace = _trace(depth, batch=batch, size=size)
-    real = torchinfo.summary(_model(depth), input=trace.input.shape(batch), verbose=0).total_mult_adds
+    real = torchinfo.summary(_model(depth), input_size=trace.input.shape(batch), verbose=0).total_mult_adds
     assert _row(trace, "torchinfo").printed == real == cv.torchinfo_mult_adds(trace) * batch
 
 

@@ -39,13 +39,17 @@ def _unq(text: str) -> str:
 
 
 def parse_dot(src: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, dict[str, str]]]]:
-    """(node name → attributes, [(tail, head, attributes)]) of our writer's output, texts unescaped."""
+    """(node name → attributes, [(tail, head, attributes)]) of our writer's output, texts unescaped; invisible
+    edges (layout only: they put a stage's name beside its first node) are left out."""
     nodes, edges = {}, []
     for line in src.splitlines():
-        if m := _EDGE.match(line):
+        if (m := _EDGE.match(line)) and 'style="invis"' not in line:
             edges.append((_unq(m[1]), _unq(m[2]), {k: _unq(v) for k, v in _ATTR.findall(m[3] or "")}))
+        elif m:
+            continue
         elif (m := _NODE.match(line)) and not line.strip().startswith(("graph ", "node ", "edge ")):
-            nodes[_unq(m[1])] = {k: _unq(v) for k, v in _ATTR.findall(m[2] or "")}
+            # a node named again (in a rank=same subgraph) keeps its attributes, as in dot
+            nodes.setdefault(_unq(m[1]), {}).update({k: _unq(v) for k, v in _ATTR.findall(m[2] or "")})
     return nodes, edges
 
 
@@ -95,7 +99,7 @@ def test_every_level_has_dot_source(make_trace, zoo_trace, which):
         assert len(ids) == len(set(ids)) and all(i == prefix or i.startswith(prefix + "-") for i in ids)
         nodes, edges = parse_dot(src)
         assert all(a in nodes and b in nodes for a, b, _ in edges), "every edge joins declared nodes"
-        assert len(ids) == 1 + len(nodes) + len(edges) + src.count("subgraph ")
+        assert len(ids) == 1 + len(nodes) + len(edges) + src.count("subgraph ") + src.count('style="invis"')
         assert f'label="{fig.title}"' in src.replace("\\", "")  # the graph says what it is
 
 
@@ -141,7 +145,9 @@ def test_network_is_the_papers_column(make_trace):
         assert f'label="{s.id} ({s.paper_name}) · {len(s.blocks)} blocks"' in src
     # one connected column: every node but the input has an edge into it
     heads = {b for _, b, _ in edges}
-    assert set(nodes) - heads == {"[input]"} and set(nodes) - {a for a, _, _ in edges} == {"[output]"}
+    names = {n for n in nodes if n.startswith("[stage ")}  # each stage's name, beside its first node
+    assert {nodes[n]["label"] for n in names} == {f"{s.id} ({s.paper_name}) · {len(s.blocks)} blocks" for s in t.stages}
+    assert set(nodes) - heads - names == {"[input]"} and set(nodes) - {a for a, _, _ in edges} - names == {"[output]"}
 
 
 def test_network_edges_carry_volumes(make_trace, zoo_trace):

@@ -7,10 +7,10 @@ keeps every pixel).
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
+from arithmetic import evaluate
 
 from resnet_viz import fmt
 from resnet_viz.schema import OpKind
@@ -18,18 +18,6 @@ from resnet_viz.views.explain import layers_caption
 from resnet_viz.views.journey import journey, journey_chain, rounding_note
 from resnet_viz.views.layers import layer_rows
 from resnet_viz.views.paper import table1
-
-
-def evaluate(formula: str) -> tuple[int, int]:
-    """(what the left side computes, what it claims) for '⌊(197 + 2·3 − 1·(7−1) − 1) / 2⌋ + 1 = 99'."""
-    left, right = formula.rsplit(" = ", 1)
-    left = left.replace(" − 1 (the last window would start in the padding)", " − 1")
-    expr = (left.replace("·", "*").replace("−", "-").replace("⌊", "math.floor(").replace("⌋", ")")
-            .replace("⌈", "math.ceil(").replace("⌉", ")"))
-    assert re.fullmatch(r"[0-9 ()*+\-/.a-z]+", expr), formula
-    value = eval(expr, {"math": math})  # only digits, operators and math.floor/ceil (checked above)
-    assert value == int(value), f"{formula}: the unrounded division is not whole ({value})"
-    return int(value), int(right)
 
 
 def legs_text(trace) -> str:

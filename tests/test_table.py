@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 import subprocess
 
 import pytest
+from arithmetic import evaluate
 from conftest import require_tool
 
 from resnet_viz import fmt
@@ -19,18 +19,6 @@ from resnet_viz.render.formats import render_table
 from resnet_viz.render.latex import code
 from resnet_viz.render.table import render_csv, render_json, render_markdown, render_text, row_dicts
 from resnet_viz.schema import OpKind
-
-
-def evaluate(formula: str) -> tuple[int, int]:
-    """(what the left side computes, what it claims) for '⌊(56 + 2·1 − 1·(3−1) − 1) / 2⌋ + 1 = 28'."""
-    left, right = formula.rsplit(" = ", 1)
-    left = left.replace(" − 1 (the last window would start in the padding)", " − 1")
-    expr = (left.replace("·", "*").replace("−", "-").replace("⌊", "math.floor(").replace("⌋", ")")
-            .replace("⌈", "math.ceil(").replace("⌉", ")"))
-    assert re.fullmatch(r"[0-9 ()*+\-/.a-z]+", expr), formula
-    value = eval(expr, {"math": math})  # only digits, operators and math.floor/ceil (checked above)
-    assert value == int(value), f"{formula}: the unrounded division is not whole ({value})"
-    return int(value), int(right)
 
 
 def csv_rows(trace) -> list[dict[str, str]]:

@@ -1,8 +1,8 @@
 """DOT source of a trace as a graph (the paper's Figure 3 column, stages, blocks, ops), deterministic byte for byte.
 
 Built with our own DOT writer (dot.py quotes every id and label, so a hostile saved trace cannot inject attributes);
-every node and edge gets an id derived from the figure name. Edges carry the volume that flows along them. Stage
-clusters keep their label on the right, away from the main column, so edges do not cross it.
+every node and edge gets an id derived from the figure name. Edges carry the volume that flows along them. A
+stage's name is a text node beside its first node (dot routes edges around nodes, never around a cluster label).
 """
 
 from __future__ import annotations
@@ -174,11 +174,20 @@ def _stage(g: _Figure, target: Graph, trace: Trace, stage: Stage, prev: str, det
 def _cluster(g: _Figure, trace: Trace, stage: Stage, prev: str, detail: str) -> str:
     colour = stage_colour(stage.index)
     paper = f" ({stage.paper_name})" if stage.paper_name else ""
-    with g.dot.subgraph(f"cluster_{stage.id}", id=f"{g.prefix}-s{stage.index + 1}",
-                        label=f"{stage.id}{paper} · {plural(len(stage.blocks), 'block')}", style="rounded,filled",
-                        fillcolor=colour.light, color=colour.stroke, fontname=FONT, fontsize="12", labeljust="r",
-                        labelloc="b") as c:
-        return _stage(g, c, trace, stage, prev, detail)
+    with g.dot.subgraph(f"cluster_{stage.id}", id=f"{g.prefix}-s{stage.index + 1}", label="", style="rounded,filled",
+                        fillcolor=colour.light, color=colour.stroke) as c:
+        before = len(g.nodes)
+        last = _stage(g, c, trace, stage, prev, detail)
+        first = list(g.nodes)[before]
+        # The stage's name as a text node left of its first node, not a cluster label: dot routes edges around
+        # nodes, while edges entering or leaving the cluster would cross a label.
+        name = f"[stage {stage.id}]"
+        with c.subgraph(f"{stage.id} name", id=f"{g.prefix}-s{stage.index + 1}-name", rank="same") as row:
+            g.node(row, name, (f"{stage.id}{paper} · {plural(len(stage.blocks), 'block')}",), colour, main=False,
+                   shape="plaintext", style="", fontsize="12")
+            row.node(first)
+        g.edge(name, first, style="invis")
+        return last
 
 
 def _ops(g: _Figure, trace: Trace, ids: tuple[str, ...], colour: Colour, prev: str) -> str:
