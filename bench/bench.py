@@ -23,6 +23,9 @@ import time
 from dataclasses import dataclass
 
 PY = sys.executable
+# Children cache their bytecode as an installed package does (some sandboxes set PYTHONDONTWRITEBYTECODE, which
+# would make every run compile resnet-viz's ~110 modules again).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 TORCHINFO = (
     "import torchinfo, resnet_viz as rv; m = rv.build_resnet({depth}); "
     "torchinfo.summary(m, input_size=(1, 3, {size}, {size}), device='cpu', verbose=1)"
@@ -94,7 +97,7 @@ def commands(tmp: str) -> list[Bench]:
 def run_once(argv: list[str]) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in bytes, exit code) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -160,7 +163,7 @@ def measure_line(runs: int) -> str:
         path = os.path.join(tmp, "m.json")
         for _ in range(runs):
             code = subprocess.run(rv("trace", "-d", "50", "--device", "cpu", "--measure", "5", "-o", path),
-                                  capture_output=True).returncode
+                                  capture_output=True, env=ENV).returncode
             if code != 0:
                 return "`--measure 5` on ResNet-50: failed"
             with open(path, encoding="utf-8") as f:
