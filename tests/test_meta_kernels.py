@@ -38,12 +38,40 @@ def test_ceil_mode_and_odd_pools_match_torch():
         assert record(model, x).ops[-1].outputs[0].dims == tuple(model(torch.zeros(1, 2, 13, 9)).shape[1:])
 
 
-def test_a_meta_trace_imports_neither_sympy_nor_dynamo():
+def test_relu_in_every_spelling_matches_torch():
+    class Spellings(torch.nn.Module):
+        def forward(self, x):
+            x = torch.nn.functional.relu(x)
+            x = torch.relu(x).relu()
+            x = torch.relu_(x)
+            return x.relu_() + torch.nn.functional.relu(x, inplace=True)
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3), torch.nn.ReLU(), Spellings()).to("meta")
+    x = torch.zeros((1, 2, 9, 9), device="meta")
+    assert _ops(record(model, x)) == _ops(record(model, x, shape_only_meta=False))
+
+
+def test_empty_on_keeps_tied_weights_tied_and_makes_no_values():
+    from resnet_viz.core.model import empty_on
+
+    shared = torch.nn.Linear(4, 4)
+    with torch.device("meta"):
+        model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4))
+    model.append(shared).append(shared)
+    model[2].weight = model[0].weight  # a tie across modules
+    moved = empty_on(model.to("meta"), "cpu")
+    assert moved[0].weight is moved[2].weight and moved[2] is moved[3]
+    assert all(t.device.type == "cpu" for t in [*moved.parameters(), *moved.buffers()])
+    assert moved[1].running_mean.shape == (4,) and moved[0].weight.requires_grad
+
+
+def test_a_trace_imports_neither_sympy_nor_dynamo():
     code = (
         "import sys\nfrom resnet_viz.api import trace_network\n"
         "trace_network(152, input=224, device='meta'); trace_network(56, device='meta')\n"
         "trace_network(34, shortcut='C', variant='v1', input='197x311', device='meta')\n"
         "trace_network(arch='resnext101_32x8d', device='meta'); trace_network(164, preact=True, device='meta')\n"
+        "trace_network(18, input=64, device='cpu')  # the real pass too: its weights are made without empty_like\n"
         "bad = [m for m in ('sympy', 'torch._dynamo') if m in sys.modules]\nassert not bad, bad\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,14 +1,16 @@
-"""Shape-only stand-ins for six kernels on the meta device.
+"""Shape-only stand-ins for seven kernels on the meta device.
 
-Why: torch implements the meta versions of conv2d, batch_norm, max_pool2d, adaptive_avg_pool2d and
+Why: torch implements the meta versions of conv2d, batch_norm, relu, max_pool2d, adaptive_avg_pool2d and
 linear in Python, and the shape check of the residual add goes through Python too; their first call in a process imports sympy (via torch._check) and torch._dynamo
 (via the decompositions' _disable_dynamo wrapper): about 1.2 s, more than the rest of a ResNet-152 trace. On meta
 we only need the output shape, and shapes.py computes it with PyTorch's documented formulas.
-Every other op (relu, add, slicing, pad, flatten) still runs torch's own meta kernels, and
+Every other op (slicing, pad, flatten, …) still runs torch's own meta kernels, and
 tests compare these stand-ins with torch's meta kernels and with real cpu traces.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 from torch.nn import functional as F
@@ -76,13 +78,21 @@ def _add_(input, other, *args, **kwargs):
     return input
 
 
+def _relu(input, inplace=False):
+    return input if inplace else input.new_empty(input.shape)
+
+
+def _relu_(input):
+    return input
+
+
 def _linear(input, weight, bias=None):
     if input.shape[-1] != weight.shape[1]:
         return NotImplemented
     return input.new_empty((*input.shape[:-1], weight.shape[0]))
 
 
-STAND_INS = {
+STAND_INS: dict[object, Callable[..., object]] = {
     torch.conv2d: _conv2d,
     F.conv2d: _conv2d,
     F.batch_norm: _batch_norm,
@@ -91,6 +101,11 @@ STAND_INS = {
     F.max_pool2d: _max_pool2d,
     torch.max_pool2d: _max_pool2d,
     F.linear: _linear,
+    F.relu: _relu,
+    torch.relu: _relu,
+    torch.Tensor.relu: _relu,
+    torch.relu_: _relu_,
+    torch.Tensor.relu_: _relu_,
     torch.add: _add,
     torch.Tensor.add: _add,
     torch.Tensor.__add__: _add,

@@ -25,7 +25,7 @@ from ..views.memory import buffer_sizes, element_size, liveness, output_bytes
 from .assemble import assemble
 from .devices import check_fits, device_name, fits, resolve
 from .loading import build
-from .model import build_model
+from .model import build_model, empty_on
 from .record import record
 from .timing import measure_time
 
@@ -70,7 +70,7 @@ def meta_twin(model: nn.Module) -> nn.Module:
         return model
     memo: dict[int, object] = {}
     for t in [*model.parameters(), *model.buffers()]:
-        twin = torch.empty_like(t, device="meta")
+        twin = torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device="meta")
         memo[id(t)] = nn.Parameter(twin, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else twin
     try:
         return copy.deepcopy(model, memo)
@@ -80,7 +80,7 @@ def meta_twin(model: nn.Module) -> nn.Module:
 
 def materialize(model: nn.Module, device: torch.device) -> nn.Module:
     """A meta model made real on `device` with zero weights (the pass reads shapes and time, not values)."""
-    model = model.to_empty(device=device)
+    model = empty_on(model, device)
     with torch.no_grad():
         for t in [*model.parameters(), *model.buffers()]:
             t.zero_()
