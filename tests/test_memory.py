@@ -208,14 +208,18 @@ _PRELUDE = """
 
 
 def test_memory_check_covers_a_real_cpu_pass() -> None:
-    """The estimate is at least the resident memory the real pass adds, and not far above it."""
-    out = _child(_PRELUDE + """
+    """The estimate is at least the resident memory the real pass adds, and not far above it. What a pass adds
+    varies between processes (125–177 MiB here for the same pass: the two threads' scratch and what the allocator
+    kept), so the estimate is held against the largest of three."""
+    runs = [_child(_PRELUDE + """
     meta = tracing.trace_options(ModelOptions.parse(device="meta", depth=20, batch=256))
     need, before = tracing.real_pass_bytes(meta), status("VmRSS")
     tracing.trace_options(ModelOptions.parse(device="cpu", depth=20, batch=256))
     print(json.dumps({"need": need, "extra": status("VmHWM") - before}))
-    """)
-    assert out["extra"] <= out["need"] <= 1.6 * out["extra"], (out["need"] / MiB, out["extra"] / MiB)
+    """) for _ in range(3)]
+    need, extra = runs[0]["need"], max(r["extra"] for r in runs)
+    assert {r["need"] for r in runs} == {need}  # the estimate itself is computed, not measured
+    assert extra <= need <= 1.6 * extra, (need / MiB, [r["extra"] / MiB for r in runs])
 
 
 def test_a_pass_that_cannot_fit_under_ulimit_is_refused_before_allocating() -> None:
