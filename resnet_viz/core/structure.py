@@ -16,6 +16,7 @@ kinds) from the ops it placed. Torch-free: it works on plain schema ops.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -53,22 +54,32 @@ def _kinds(ops: list[Op]) -> tuple[BlockKind, ShortcutKind, bool, bool]:
     return kind, shortcut, preact, gated
 
 
-def _label(members: list[Op], outside: list[str], *, shortest: bool) -> str | None:
-    """A module path that holds exactly these ops (the shortest or the longest such path), if there is one."""
+def _label(members: list[Op], under: Counter[str], *, shortest: bool) -> str | None:
+    """A module path that holds exactly these ops (the shortest or the longest such path), if there is one.
+
+    `under` counts, for every module path, the ops of the whole trace at or below it: a path common to all members
+    holds no other op exactly when its count is the number of members."""
     parts = [o.module.split(".") if o.module else [] for o in members]
     common: list[str] = []
     for column in zip(*parts, strict=False):
         if len(set(column)) != 1:
             break
         common.append(column[0])
-    found = []
-    for n in range(1, len(common) + 1):
-        prefix = ".".join(common[:n])
-        if not any(m == prefix or m.startswith(prefix + ".") for m in outside):
-            found.append(prefix)
+    found = [prefix for n in range(1, len(common) + 1)
+             if under[prefix := ".".join(common[:n])] == len(members)]
     if not found:
         return None
     return found[0] if shortest else found[-1]
+
+
+def _paths_under(ops: Sequence[Op]) -> Counter[str]:
+    """For each module path, how many ops sit at or below it ('layer1' counts the ops of 'layer1.0.conv1' too)."""
+    counts: Counter[str] = Counter()
+    for op in ops:
+        if op.module:
+            parts = op.module.split(".")
+            counts.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return counts
 
 
 def _unique(name: str | None, fallback: str, taken: set[str]) -> str:
@@ -87,27 +98,26 @@ def find_structure(ops: Sequence[Op], outputs: Sequence[Ref]) -> tuple[tuple[Op,
     for n, (_, k, _) in where.items():
         if k is not None:
             members[k].append(n)
-    placed = [replace(op, section=where.get(i + 1, (Section.UNPLACED,))[0],
-                      path=where.get(i + 1, (None, None, None))[2]) for i, op in enumerate(ops)]
-    block_ops = [[placed[n - 1] for n in sorted(m)] for m in members]
+    block_ops = [[ops[n - 1] for n in sorted(m)] for m in members]
     starts = [i for i, b in enumerate(block_ops) if i == 0 or b[0].input != b[-1].output]
     stage_of = [max(s for s, first in enumerate(starts) if first <= i) for i in range(len(block_ops))]
+    under = _paths_under(ops)
     stage_ids: list[str] = []
     taken: set[str] = set()
     for s in range(len(starts)):
         mine = [o for i, b in enumerate(block_ops) if stage_of[i] == s for o in b]
-        ids = {o.id for o in mine}
-        outside = [o.module for o in placed if o.id not in ids]
-        stage_ids.append(_unique(_label(mine, outside, shortest=True), f"stage{s + 1}", taken))
+        stage_ids.append(_unique(_label(mine, under, shortest=True), f"stage{s + 1}", taken))
     block_ids = []
     for i, b in enumerate(block_ops):
-        ids = {o.id for o in b}
-        outside = [o.module for o in placed if o.id not in ids]
         index = i - starts[stage_of[i]]
-        block_ids.append(_unique(_label(b, outside, shortest=False), f"{stage_ids[stage_of[i]]}.{index}", taken))
+        block_ids.append(_unique(_label(b, under, shortest=False), f"{stage_ids[stage_of[i]]}.{index}", taken))
     node_block = {n: i for i, m in enumerate(members) for n in m}
-    placed = [replace(o, stage=stage_ids[stage_of[node_block[i + 1]]], block=block_ids[node_block[i + 1]])
-              if i + 1 in node_block else o for i, o in enumerate(placed)]
+    placed = []
+    for i, op in enumerate(ops):
+        section, _, path = where.get(i + 1, (Section.UNPLACED, None, None))
+        k = node_block.get(i + 1)
+        placed.append(replace(op, section=section, path=path, stage=op.stage if k is None else stage_ids[stage_of[k]],
+                              block=op.block if k is None else block_ids[k]))
     has_stem = any(o.section is Section.STEM and o.kind is OpKind.CONV for o in placed)
     stages = []
     for s in range(len(starts)):
