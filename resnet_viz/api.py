@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from .errors import InvalidType
@@ -14,7 +15,7 @@ from .options import ModelOptions, TableFormat
 from .output.comparison import comparison_traces, parse_compare, variant_traces
 from .output.report import default_output_dir, report_files, write_report
 from .output.single_file import write_file
-from .render.figures import diagram
+from .render.figures import GraphDrawings, diagram
 from .render.formats import render_table
 from .schema import Trace, read_trace_file, trace_to_json
 
@@ -80,14 +81,15 @@ def report_contents(trace: Trace, *, compare: str = "auto", figures: bool = True
     others: Sequence[Trace] | None = None
     variants: dict[str, Trace] | None = None
     notes: list[str] = []
-    try:
-        others = comparison_traces(trace, depths, cache) if depths and trace.model else None
-        variants = variant_traces(trace, cache)
-    except ModuleNotFoundError as e:
-        if (e.name or "").split(".")[0] != "torch":
-            raise
-        notes.append("torch is not installed, so no other depth or configuration is traced")
-    return report_files(trace, comparison=others, variants=variants, figures=figures), notes
+    with GraphDrawings(trace) if figures else nullcontext() as graphs:  # dot draws while the others are traced
+        try:
+            others = comparison_traces(trace, depths, cache) if depths and trace.model else None
+            variants = variant_traces(trace, cache)
+        except ModuleNotFoundError as e:
+            if (e.name or "").split(".")[0] != "torch":
+                raise
+            notes.append("torch is not installed, so no other depth or configuration is traced")
+        return report_files(trace, comparison=others, variants=variants, figures=figures, graphs=graphs), notes
 
 
 def report(trace: Trace, out_dir: str | os.PathLike[str] | None = None, *, compare: str = "auto",

@@ -29,7 +29,7 @@ from resnet_viz.output import folder_fd
 from resnet_viz.output.comparison import comparison_traces, parse_compare, variant_traces
 from resnet_viz.output.manifest import MANIFEST, MARKER
 from resnet_viz.output.report import default_output_dir, report_files, summary_lines, write_report
-from resnet_viz.render.figures import strip_prolog
+from resnet_viz.render.figures import GraphDrawings, figure_files, strip_prolog
 from resnet_viz.schema import Provenance, load_trace_text, trace_to_json
 from resnet_viz.version import __version__
 from resnet_viz.views.figures import standard_figures
@@ -185,6 +185,20 @@ def test_no_comparison_or_diagrams_when_not_asked(make_trace):
     files = report_files(t, comparison=None, figures=False)
     assert not any("comparison" in k or k.startswith("diagrams/") for k in files)
     assert not {"depths", "diagrams"} & Page(files["index.html"]).ids.keys()
+
+
+@pytest.mark.dot
+def test_graphs_started_early_give_the_same_report(make_trace):
+    """report_contents hands the graphs to dot before tracing the other depths (GraphDrawings); the files are the
+    ones report_files makes in one go, and drawings started for one trace are refused for another."""
+    t = make_trace(34, 64)
+    files, notes = resnet_viz.report_contents(t)
+    depths = parse_compare("auto", t)
+    assert not notes and files == report_files(t, comparison=comparison_traces(t, depths),
+                                               variants=variant_traces(t), use_dot=True)
+    assert sum(k.startswith("diagrams/graph-") and k.endswith(".svg") for k in files) >= 5
+    with GraphDrawings(make_trace(18, 64), use_dot=True) as other, pytest.raises(ValueError, match="another trace"):
+        figure_files(t, graphs=other)
 
 
 @pytest.mark.parametrize("case", ["r18", "r56"])

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .. import fmt
 from ..options import Level, View
-from ..render.figures import figure_files, strip_prolog
+from ..render.figures import GraphDrawings, figure_files, strip_prolog
 from ..render.html import InlineFigure, Link, render_html
 from ..render.latex import comparison_latex, document, layers_latex, table1_latex
 from ..render.paper_tables import comparison_csv, comparison_markdown, table1_csv, table1_markdown
@@ -70,10 +70,10 @@ def _place(trace: Trace, fig: Figure) -> tuple[tuple[int, int, int, int], str, i
     return (2, stage.index, rank, kind), f"{paper_name}{stage.id}", stage.index
 
 
-def diagram_parts(trace: Trace, *, use_dot: bool | None = None
+def diagram_parts(trace: Trace, *, use_dot: bool | None = None, graphs: GraphDrawings | None = None
                   ) -> tuple[dict[str, str], tuple[InlineFigure, ...], tuple[Link, ...]]:
     """(files under diagrams/, the drawings to inline in the page, links to graph sources dot could not draw)."""
-    files = {f"diagrams/{rel}": data for rel, data in figure_files(trace, use_dot=use_dot).items()}
+    files = {f"diagrams/{rel}": data for rel, data in figure_files(trace, use_dot=use_dot, graphs=graphs).items()}
     figures, links = [], []
     for f in sorted(standard_figures(trace), key=lambda f: _place(trace, f)[0]):
         drawn = files.get(f"diagrams/{f.name}.svg")
@@ -90,12 +90,13 @@ def diagram_parts(trace: Trace, *, use_dot: bool | None = None
 
 def report_files(trace: Trace, *, comparison: Sequence[Trace] | None = None,
                  variants: Mapping[str, Trace] | None = None, figures: bool = True,
-                 use_dot: bool | None = None) -> dict[str, str]:
+                 use_dot: bool | None = None, graphs: GraphDrawings | None = None) -> dict[str, str]:
     """The whole report folder as relative path → content: index.html, trace.json, tables/, diagrams/.
 
     `comparison` holds traces of other depths at the same input and `variants` the other configurations the FLOPs
     table compares (output/comparison.py traces both); `figures` adds the diagrams; `use_dot` False keeps the
-    output independent of Graphviz (graphs as .dot sources only).
+    output independent of Graphviz (graphs as .dot sources only); `graphs` are this trace's graph drawings,
+    started earlier (GraphDrawings), so `dot` runs while the caller traced the comparisons.
     """
     comp = paper.comparison(comparison, current=trace) if comparison else None
     flops = flops_table(trace, variants or {})
@@ -104,7 +105,7 @@ def report_files(trace: Trace, *, comparison: Sequence[Trace] | None = None,
     inline: tuple[InlineFigure, ...] = ()
     links: tuple[Link, ...] = ()
     if figures:
-        drawn, inline, links = diagram_parts(trace, use_dot=use_dot)
+        drawn, inline, links = diagram_parts(trace, use_dot=use_dot, graphs=graphs)
         files.update(drawn)
     files[INDEX] = render_html(trace, comparison=comp, flops=flops, figures=inline, links=links)
     return dict(sorted(files.items()))

@@ -1,11 +1,12 @@
 """A Figure drawn in a format: our own SVG for volumes, DOT for graphs (drawn by Graphviz), PNG/PDF by Chromium.
 
-`figure_files` draws a report's whole set: the `dot` processes start first and run while the volume drawings are
-made in this process.
+`figure_files` draws a report's whole set: the `dot` processes start first (GraphDrawings) and run while the
+volume drawings, and whatever else the caller does in between, are made in this process.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,18 +54,53 @@ def diagram(trace: Trace, *, view: View | str = View.VOLUMES, level: str = "netw
     return draw(trace, figure(trace, view, level, select, rf=rf), chosen)
 
 
-def figure_files(trace: Trace, *, use_dot: bool | None = None) -> dict[str, str]:
-    """File name → content for every standard figure: volume SVGs, DOT sources, and graph SVGs when dot runs."""
-    if use_dot is None:
-        use_dot = dot_available()
-    figures = standard_figures(trace)
-    sources = {f"{fig.name}.dot": str(draw(trace, fig, DiagramFormat.DOT)) for fig in figures
-               if fig.view is View.GRAPH}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        drawing = {rel[: -len(".dot")] + ".svg": pool.submit(run_dot, src, "svg") for rel, src in sources.items()} \
-            if use_dot else {}
-        files: dict[str, str] = {f"{fig.name}.svg": str(draw(trace, fig)) for fig in figures
+def _dot_workers() -> int:
+    """`dot` processes at a time: all cores but one, which stays with this process's own work (more made a
+    ResNet-152 report slower on two cores: the drawings took the core the comparison traces ran on), at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(4, max(1, cores - 1))
+
+
+class GraphDrawings:
+    """A report's graphs handed to `dot` as soon as the trace exists, so the drawing overlaps whatever the caller
+    does next (tracing the other depths, drawing the volumes); `svgs()` waits for them, `close()` stops waiting."""
+
+    def __init__(self, trace: Trace, *, use_dot: bool | None = None) -> None:
+        self.trace = trace
+        self.sources = {f"{fig.name}.dot": str(draw(trace, fig, DiagramFormat.DOT)) for fig in standard_figures(trace)
+                        if fig.view is View.GRAPH}
+        drawn = bool(self.sources) and (dot_available() if use_dot is None else use_dot)
+        self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(max_workers=_dot_workers()) if drawn else None
+        self._jobs = {rel[: -len(".dot")] + ".svg": self._pool.submit(run_dot, src, "svg")
+                      for rel, src in self.sources.items()} if self._pool else {}
+
+    def svgs(self) -> dict[str, str]:
+        """File name → themed SVG of every graph (none when dot is not used)."""
+        try:
+            return {rel: theme_graph_svg(job.result().decode("utf-8")) for rel, job in self._jobs.items()}
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> GraphDrawings:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def figure_files(trace: Trace, *, use_dot: bool | None = None, graphs: GraphDrawings | None = None) -> dict[str, str]:
+    """File name → content for every standard figure: volume SVGs, DOT sources, and graph SVGs when dot runs
+    (`graphs`, when given, are this trace's, started earlier)."""
+    if graphs is not None and graphs.trace is not trace:
+        raise ValueError("the graph drawings were started for another trace")
+    with graphs if graphs is not None else GraphDrawings(trace, use_dot=use_dot) as started:
+        files: dict[str, str] = {f"{fig.name}.svg": str(draw(trace, fig)) for fig in standard_figures(trace)
                                  if fig.view is View.VOLUMES}
-        files.update(sources)
-        files.update({rel: theme_graph_svg(job.result().decode("utf-8")) for rel, job in drawing.items()})
+        files.update(started.sources)
+        files.update(started.svgs())
     return {rel: files[rel] for rel in sorted(files)}
