@@ -161,6 +161,12 @@ def build_model(spec: NetworkSpec, *, device: str | torch.device = "cpu", initia
         )
     with torch.device("meta"):
         model = ResNet(spec)
+    return place_model(model, device, initialize=initialize)
+
+
+def place_model(model: ResNet, device: str | torch.device, *, initialize: bool = True) -> ResNet:
+    """A network built on the meta device given memory on `device`, in place (see build_model); the trace builds a
+    network once for its meta pass and places that same one for the real pass."""
     if torch.device(device).type != "meta":
         empty_on(model, device)
         if initialize:

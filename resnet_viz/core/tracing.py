@@ -25,7 +25,7 @@ from ..views.memory import buffer_sizes, element_size, liveness, output_bytes
 from .assemble import assemble
 from .devices import check_fits, device_name, fits, resolve
 from .loading import build
-from .model import build_model, empty_on
+from .model import build_model, empty_on, place_model
 from .record import record
 from .timing import measure_time
 
@@ -202,11 +202,13 @@ def _traced(meta_model: nn.Module, real_model: Callable[[torch.device], nn.Modul
 
 
 def trace_spec(spec: NetworkSpec, options: ModelOptions) -> Trace:
-    """A built-in network, built straight on each device it is traced on (no weight initialisation)."""
+    """A built-in network, built once on the meta device for the meta pass, then given uninitialised memory on the
+    device of the real pass (the trace reads shapes, not weights)."""
     h, w = options.input or (spec.default_input, spec.default_input)
     volume = Volume((spec.in_channels, h, w))
-    return _traced(build_model(spec, device="meta"), lambda d: build_model(spec, device=d, initialize=False), volume,
-                   options.batch, options, name=spec.name, spec=spec, source="built-in")
+    model = build_model(spec, device="meta")
+    return _traced(model, lambda d: place_model(model, d, initialize=False), volume, options.batch, options,
+                   name=spec.name, spec=spec, source="built-in")
 
 
 def trace_module(model: nn.Module, options: ModelOptions, *, source: str = "python", in_channels: int | None = None,
