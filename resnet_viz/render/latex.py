@@ -61,8 +61,13 @@ def _char(ch: str, tt: bool) -> str:
     return f"[U+{ord(ch):04X}]"
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9 ,.;:()/=+'*!?@\[\]]*")  # characters every font prints as themselves
+
+
 def _escape(text: str, tt: bool = False) -> str:
     """A run of text without backtick spans; superscript and subscript digits become one `$^{…}$` or `$_{…}$`."""
+    if _PLAIN.fullmatch(text):
+        return text  # most cells (numbers, sizes, names): nothing to escape
     out: list[str] = []
     for i, piece in enumerate(_SCRIPTS.split(text)):
         if i % 2:
