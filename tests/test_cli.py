@@ -1,5 +1,6 @@
 """The command line as a user meets it: real subprocesses, exit codes, one-line errors, no torch for --help."""
 
+import gc
 import json
 import os
 import signal
@@ -143,8 +144,6 @@ def test_the_command_runs_without_the_cyclic_collector_and_the_library_keeps_it(
 def test_a_command_leaves_almost_no_reference_cycles(args, tmp_path):
     """The premise of running commands without the collector: what they drop is freed by reference counting, so
     memory does not grow with repeats; a few closures of json's encoder are all that cycles today."""
-    import gc
-
     out = ["-o", str(tmp_path / ("report" if args[0] == "render" else "t.json"))]
 
     def command() -> None:

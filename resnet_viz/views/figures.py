@@ -13,6 +13,7 @@ from ..errors import InvalidOption, choice
 from ..options import Level, View, parse_choice
 from ..schema import OpKind, Path, Trace
 from .captions import describe
+from .memo import per_trace
 from .receptive import illustrative_stage
 
 
@@ -92,9 +93,11 @@ def figure(trace: Trace, view: View | str = View.VOLUMES, level: Level | str = L
     return Figure(name, view, level, sel, title, caption, stage)
 
 
+@per_trace
 def standard_figures(trace: Trace) -> tuple[Figure, ...]:
     """What a report draws: the network (volumes and graph), the stem's strided ops, every stage (volumes and
-    graph), its first two blocks, and the first op of each shortcut."""
+    graph), its first two blocks, and the first op of each shortcut. Computed once per trace: the graphs, the
+    volume drawings and the page's figure list each ask for it."""
     wanted: list[tuple[View, Level, str | None]] = [(View.VOLUMES, Level.NETWORK, None),
                                                     (View.GRAPH, Level.NETWORK, None)]
     stage = illustrative_stage(trace)
