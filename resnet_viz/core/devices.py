@@ -37,10 +37,16 @@ def _cgroup_room() -> int | None:
     return None
 
 
+def address_space_limit() -> int | None:
+    """The soft `ulimit -v` of this process in bytes, or None when it is unlimited."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft in (resource.RLIM_INFINITY, -1) else soft
+
+
 def _address_space_room() -> int | None:
     """Bytes `ulimit -v` still allows this process to map, if it is set."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft in (resource.RLIM_INFINITY, -1):
+    soft = address_space_limit()
+    if soft is None:
         return None
     try:
         with Path("/proc/self/status").open() as f:

@@ -127,6 +127,13 @@ def init_weights(model: nn.Module) -> None:
             m.reset_parameters()
 
 
+def empty_twin(t: torch.Tensor, device: str | torch.device) -> torch.Tensor:
+    """Uninitialised memory of `t`'s shape, strides and dtype on `device`: a Parameter (same requires_grad) for a
+    Parameter, a plain tensor for a buffer."""
+    new = torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device=device)
+    return nn.Parameter(new, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else new
+
+
 def empty_on(model: nn.Module, device: str | torch.device) -> nn.Module:
     """Module.to_empty without torch's Python empty_like, whose first call imports sympy (~0.8 s of a run): every
     parameter and buffer replaced by uninitialised memory of its shape, dtype and strides on `device`, shared
@@ -135,8 +142,7 @@ def empty_on(model: nn.Module, device: str | torch.device) -> nn.Module:
 
     def moved(t: torch.Tensor) -> torch.Tensor:
         if id(t) not in made:
-            new = torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device=device)
-            made[id(t)] = nn.Parameter(new, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else new
+            made[id(t)] = empty_twin(t, device)
         return made[id(t)]
 
     for m in model.modules():

@@ -9,7 +9,6 @@ the CUDA peak, and per-op time with `--measure`).
 from __future__ import annotations
 
 import copy
-import resource
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -23,9 +22,9 @@ from ..schema import OpKind, Provenance, Trace, Volume
 from ..version import __version__
 from ..views.memory import buffer_sizes, element_size, liveness, output_bytes
 from .assemble import assemble
-from .devices import check_fits, device_name, fits, resolve
+from .devices import address_space_limit, check_fits, device_name, fits, resolve
 from .loading import build
-from .model import build_model, empty_on, place_model
+from .model import build_model, empty_on, empty_twin, place_model
 from .record import record
 from .timing import measure_time
 
@@ -70,8 +69,7 @@ def meta_twin(model: nn.Module) -> nn.Module:
         return model
     memo: dict[int, object] = {}
     for t in [*model.parameters(), *model.buffers()]:
-        twin = torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device="meta")
-        memo[id(t)] = nn.Parameter(twin, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else twin
+        memo[id(t)] = empty_twin(t, "meta")
     try:
         return copy.deepcopy(model, memo)
     except Exception as e:
@@ -90,10 +88,6 @@ def materialize(model: nn.Module, device: torch.device) -> nn.Module:
     return model
 
 
-def _address_space_limited() -> bool:
-    return resource.getrlimit(resource.RLIMIT_AS)[0] not in (resource.RLIM_INFINITY, -1)
-
-
 _MEMORY_WORDS = ("out of memory", "can't allocate", "cannot allocate", "bad_alloc", "bad alloc",
                  "not enough memory", "failed to allocate", "allocation failed", "memory allocation")
 
@@ -106,7 +100,7 @@ def _failure(e: BaseException, volume: Volume, device: torch.device) -> Exceptio
     if isinstance(e, MemoryError) or any(w in low for w in _MEMORY_WORDS):
         short = text.split("] ", 1)[-1] if text.startswith("[enforce fail") else text  # drop the C++ location
         short = short.removeprefix("err == 0. ")
-        limited = device.type == "cpu" and _address_space_limited()
+        limited = device.type == "cpu" and address_space_limit() is not None
         return DeviceUnavailable(
             f"the forward pass ran out of memory on {device.type} ({short}); use a smaller --batch or --input"
             + (", raise the address-space limit (ulimit -v)" if limited else "")
@@ -159,7 +153,7 @@ def real_pass_bytes(meta: Trace) -> int:
     resident = (live.peak + WORKSPACE * (with_scratch - live.peak) + HEAP_SLACK * heap + RUNTIME
                 + (weights if meta.source != "built-in" else 0))
     need = max(weights + with_scratch + RUNTIME, resident)
-    if _address_space_limited():
+    if address_space_limit() is not None:
         need = max(need, resident + weights + ARENA * torch.get_num_threads())
     return int(need)
 

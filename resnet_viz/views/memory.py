@@ -89,7 +89,3 @@ def liveness(trace: Trace) -> Liveness:
         current -= freed[i]
     return Liveness(tuple(live), size[None])
 
-
-def inference_peak_bytes(trace: Trace) -> int:
-    """Weights plus the most activation memory alive at once in a no-grad pass (kernel workspaces not included)."""
-    return trace.totals.param_bytes + liveness(trace).peak
