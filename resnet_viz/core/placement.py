@@ -5,7 +5,7 @@ Torch-free: it works on plain schema ops.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ..schema import OpKind, Path, Ref, Section
 from .flow_graph import FlowGraph
@@ -13,6 +13,16 @@ from .residual import FoundBlock, residual_block
 
 ACTIVATIONS = frozenset({OpKind.RELU, OpKind.ACTIVATION})
 NORMS = frozenset({OpKind.BATCHNORM, OpKind.NORM})
+
+
+def opens_preactivated(ops: Iterable[tuple[OpKind, Path | None]]) -> bool:
+    """Whether a block's ops, (kind, path) in order, make a pre-activation block: the first norm or conv before or
+    on its main path is a norm, and no activation follows its join."""
+    ops = list(ops)
+    leading = next((kind for kind, path in ops if path in (Path.PRE, Path.MAIN)
+                    and (kind in NORMS or kind is OpKind.CONV)), None)
+    post_act = any(path is Path.POST and kind in ACTIVATIONS for kind, path in ops)
+    return leading is not None and leading in NORMS and not post_act
 
 
 def _sink(g: FlowGraph, outputs: Sequence[Ref]) -> int:
@@ -62,11 +72,12 @@ def _first_preactivation(g: FlowGraph, segments: list, found: list, where: dict)
     starts = [i for i, b in enumerate(found) if b is not None]
     if len(starts) < 2:
         return
+    members: dict[int, list[int]] = {}
+    for n, (_, b, _) in where.items():
+        if b is not None:
+            members.setdefault(b, []).append(n)
     for k in range(1, len(starts)):
-        ops = sorted(n for n, (_, b, _) in where.items() if b == k)
-        first = next((g.op(n) for n in ops if where[n][2] in (Path.PRE, Path.MAIN)
-                      and (g.op(n).kind in NORMS or g.op(n).kind is OpKind.CONV)), None)
-        if first is None or first.kind not in NORMS or any(where[n][2] is Path.POST for n in ops):
+        if not opens_preactivated((g.op(n).kind, where[n][2]) for n in sorted(members.get(k, []))):
             return
     i = starts[0] - 1
     moved = []

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from ..schema import Block, BlockKind, Op, OpKind, Path, Ref, Section, ShortcutKind, Stage
 from .flow_graph import FlowGraph
-from .placement import ACTIVATIONS, NORMS, place_ops
+from .placement import opens_preactivated, place_ops
 
 _POOLS = frozenset({OpKind.AVGPOOL, OpKind.MAXPOOL})
 
@@ -46,10 +46,7 @@ def _kinds(ops: list[Op]) -> tuple[BlockKind, ShortcutKind, bool, bool]:
         shortcut = ShortcutKind.POOLED if any(k in _POOLS for k in short[:first_conv]) else ShortcutKind.PROJECTION
     else:
         shortcut = ShortcutKind.OTHER
-    leading = next((o for o in ops if o.path in (Path.PRE, Path.MAIN) and (o.kind in NORMS or o.kind is OpKind.CONV)),
-                   None)
-    post_act = any(o.path is Path.POST and o.kind in ACTIVATIONS for o in ops)
-    preact = leading is not None and leading.kind in NORMS and not post_act
+    preact = opens_preactivated((o.kind, o.path) for o in ops)
     gated = any(o.path is Path.GATE for o in ops)
     return kind, shortcut, preact, gated
 
