@@ -18,7 +18,7 @@ from ..options import Level, View
 from ..output.report import INDEX, report_files, write_report
 from ..output.single_file import write_file
 from ..schema import Trace
-from ..views.groups import stage_ops, stem_paper_name
+from ..views.groups import has_paper_names, per_image, stage_ops, stem_paper_name
 from ..views.words import block_name
 from .embed import drawing, inline_svg
 
@@ -87,7 +87,7 @@ def report(trace: Trace, *, figures: bool = True) -> Report:
 def trace_text(trace: Trace) -> str:
     """One line for text/plain (the dataclass repr would list every op)."""
     return (f"<Trace {trace.model_name}: input {fmt.volume(trace.input)}, {fmt.thousands(trace.totals.params)} params, "
-            f"{fmt.compact(trace.totals.macs // trace.batch)} multiply-adds per image, {len(trace.ops)} ops>")
+            f"{fmt.compact(per_image(trace, trace.totals.macs))} multiply-adds per image, {len(trace.ops)} ops>")
 
 
 def stage_rows(trace: Trace) -> list[tuple[str, str, str, str, int, int]]:
@@ -107,8 +107,7 @@ def stage_rows(trace: Trace) -> list[tuple[str, str, str, str, int, int]]:
     if trace.plain:
         rows.append(row("all ops", "", "", trace.ops_of(trace.plain)))
     if trace.head:
-        rows.append(row("head", "fc" if trace.stages and trace.stages[0].paper_name else "", "",
-                        trace.ops_of(trace.head)))
+        rows.append(row("head", "fc" if has_paper_names(trace) else "", "", trace.ops_of(trace.head)))
     return rows
 
 
@@ -131,19 +130,18 @@ def trace_html(trace: Trace) -> str:
              f"{spec.shortcut}, {spec.stem} stem" if spec else "")
     facts = [("input", fmt.volume(trace.input)), ("batch", str(trace.batch)),
              ("parameters", fmt.thousands(t.params)),
-             ("multiply-adds per image", f"{fmt.compact(t.macs // trace.batch)}"),
+             ("multiply-adds per image", fmt.compact(per_image(trace, t.macs))),
              ("activations", fmt.bytes_(t.activation_bytes)), ("ops", fmt.thousands(len(trace.ops)))]
     if trace.uncounted:
         facts.append(("uncounted ops", ", ".join(trace.uncounted)))
-    n = trace.batch  # the table counts per image, as the facts line does
     head = "".join(f"<th>{e(h)}</th>" for h in ("part", "paper", "blocks", "output", "params",
                                                  "multiply-adds per image"))
     body = "".join(
         f"<tr><td>{e(part)}</td><td>{e(paper)}</td><td>{e(blocks)}</td><td>{e(out)}</td>"
-        f'<td class="n">{fmt.thousands(p)}</td><td class="n">{fmt.compact(m // n)}</td></tr>'
+        f'<td class="n">{fmt.thousands(p)}</td><td class="n">{fmt.compact(per_image(trace, m))}</td></tr>'
         for part, paper, blocks, out, p, m in stage_rows(trace))
     total = (f'<tr><th>total</th><td></td><td></td><td></td><th class="n">{fmt.thousands(t.params)}</th>'
-             f'<th class="n">{fmt.compact(t.macs // n)}</th></tr>')
+             f'<th class="n">{fmt.compact(per_image(trace, t.macs))}</th></tr>')
     return (f'<div class="resnet-viz-trace"><style>{_STYLE}</style>'
             f"<p><strong>{e(trace.model_name)}</strong>{' · ' + e(about) if about else ''}</p>"
             "<p>" + " · ".join(f"{e(k)} <strong>{e(v)}</strong>" for k, v in facts) + "</p>"
