@@ -26,13 +26,9 @@ PY = sys.executable
 # Children cache their bytecode as an installed package does (some sandboxes set PYTHONDONTWRITEBYTECODE, which
 # would make every run compile resnet-viz's ~110 modules again).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-TORCHINFO = (
-    "import torchinfo, resnet_viz as rv; m = rv.build_resnet({depth}); "
+TORCHINFO = (  # {net}: build_resnet's arguments, e.g. 50 or arch='resnext101_32x8d'
+    "import torchinfo, resnet_viz as rv; m = rv.build_resnet({net}); "
     "torchinfo.summary(m, input_size=(1, 3, {size}, {size}), device='cpu', verbose=1)"
-)
-TORCHINFO_ARCH = (
-    "import torchinfo, resnet_viz as rv; m = rv.build_resnet(arch='{arch}'); "
-    "torchinfo.summary(m, input_size=(1, 3, 224, 224), device='cpu', verbose=1)"
 )
 NETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nets.py")  # build(): ResNet-50, as --model
 TORCHVIEW = (
@@ -61,13 +57,13 @@ def commands(tmp: str) -> list[Bench]:
             b.append(Bench("trace", f"resnet-viz trace -d {depth} --device {device}",
                            rv("trace", "-d", str(depth), "-i", "224", "--device", device, "-o", out("t.json"))))
     for depth in (18, 50, 152):
-        b.append(Bench("peers", f"torchinfo summary ResNet-{depth} @224", [PY, "-c", TORCHINFO.format(depth=depth, size=224)]))
+        b.append(Bench("peers", f"torchinfo summary ResNet-{depth} @224", [PY, "-c", TORCHINFO.format(net=depth, size=224)]))
         b.append(Bench("peers", f"torchview draw_graph+SVG ResNet-{depth} @224",
                        [PY, "-c", TORCHVIEW.format(depth=depth, size=224)]))
     for size in (1024, 2048):
-        b.append(Bench("peers", f"torchinfo summary ResNet-50 @{size}", [PY, "-c", TORCHINFO.format(depth=50, size=size)]))
+        b.append(Bench("peers", f"torchinfo summary ResNet-50 @{size}", [PY, "-c", TORCHINFO.format(net=50, size=size)]))
     b.append(Bench("peers", "torchinfo summary resnext101_32x8d @224",
-                   [PY, "-c", TORCHINFO_ARCH.format(arch="resnext101_32x8d")]))
+                   [PY, "-c", TORCHINFO.format(net="arch='resnext101_32x8d'", size=224)]))
     b += [
         Bench("ours", "resnet-viz render -d 152 -i 224 (real CPU pass)",
               rv("render", "-d", "152", "-i", "224", "--device", "cpu", "--force", "-o", out("r152")),
