@@ -98,13 +98,13 @@ def finish(title: str | None, placed: Placed, shortcuts=(), brackets=(), legend_
     return Layout(
         width=round(full.w + 2 * MARGIN, 1),
         height=round(full.h + 2 * MARGIN, 1),
-        title=title_label.moved(dx, dy) if title_label else None,
-        cuboids=tuple(c.moved(dx, dy) for c in cuboids),
-        joins=tuple(j.moved(dx, dy) for j in joins),
-        arrows=tuple(a.moved(dx, dy) for a in arrows),
-        arcs=tuple(a.moved(dx, dy) for a in arcs),
-        kernels=tuple(k.moved(dx, dy) for k in kernels),
-        brackets=tuple(b.moved(dx, dy) for b in out_brackets),
-        legend=tuple(le.moved(dx, dy) for le in legend),
-        labels=tuple(lb.moved(dx, dy) for lb in labels),
-    )
+        title=title_label,
+        cuboids=tuple(cuboids),
+        joins=tuple(joins),
+        arrows=tuple(arrows),
+        arcs=tuple(arcs),
+        kernels=tuple(kernels),
+        brackets=tuple(out_brackets),
+        legend=tuple(legend),
+        labels=tuple(labels),
+    ).moved(dx, dy)

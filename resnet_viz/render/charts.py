@@ -58,8 +58,13 @@ class _Bin:
     label: str
 
 
-def _bins(report: MemoryReport, slots: int) -> list[_Bin]:
-    ops, size = report.ops, max(1, -(-len(report.ops) // max(1, slots)))
+def _bin_size(n: int, slots: int) -> int:
+    """Consecutive ops per bar so that `n` ops fit in `slots` bars (the last bar may hold fewer)."""
+    return max(1, -(-n // max(1, slots)))
+
+
+def _bins(report: MemoryReport, size: int) -> list[_Bin]:
+    ops = report.ops
     out, kept = [], 0
     for start in range(0, len(ops), size):
         group = ops[start:start + size]
@@ -121,10 +126,10 @@ def _sections(trace: Trace) -> list[tuple[int, str]]:
     return sorted(marks)
 
 
-def _axis(trace: Trace, bins: list[_Bin], *, x0: float, y: float, w: float) -> list[str]:
-    """Section ticks along the bottom, each name centred under its span when it fits there (else left out)."""
+def _axis(trace: Trace, bins: list[_Bin], size: int, *, x0: float, y: float, w: float) -> list[str]:
+    """Section ticks along the bottom (`size` ops per bin), each name centred under its span when it fits there
+    (else left out)."""
     parts, slot = [], w / max(1, len(bins))
-    size = bins[0].last - bins[0].first + 1 if bins else 1
     marks = _sections(trace)
     if not marks and trace.ops:  # a network without residual stages: name the ends instead
         return [f'<text x="{_f(x0)}" y="{_f(y + 16)}" fill="currentColor" font-size="10">ops in execution order: '
@@ -149,11 +154,11 @@ def memory_chart_svg(trace: Trace, report: MemoryReport | None = None, *, id_pre
     width = max(320, min(width, MAX_WIDTH))
     left, right, panel_h, top1 = 64.0, 16.0, 130.0, 36.0
     plot_w = width - left - right
-    bins = _bins(report, int(plot_w // 2))  # at least 2 px per bar
+    per_bar = _bin_size(len(report.ops), int(plot_w // 2))  # at least 2 px per bar
+    bins = _bins(report, per_bar)
     top2 = top1 + panel_h + 48
     height = top2 + panel_h + 44
     kept = report.training.saved_activations
-    per_bar = bins[0].last - bins[0].first + 1 if bins else 1
     title = f"Memory of {trace.model_name}, batch {trace.batch} ({trace.dtype})"
     desc = (f"Activations alive while each of {len(report.ops)} ops runs (computed): peak "
             f"{human_bytes(report.activation_peak.bytes)} at {report.peak_op}, plus {human_bytes(report.weights.bytes)}"
@@ -180,6 +185,6 @@ def memory_chart_svg(trace: Trace, report: MemoryReport | None = None, *, id_pre
     parts += _panel(bins, [b.kept for b in bins], x0=left, y0=top2, w=plot_w, h=panel_h, fill=SAVED_FILL,
                     label=f"Kept for backward so far ({kept.source}; {human_bytes(kept.bytes)} by the end)")
     parts.append(f'</g><g id="{p}-axis">')
-    parts += _axis(trace, bins, x0=left, y=top2 + panel_h, w=plot_w)
+    parts += _axis(trace, bins, per_bar, x0=left, y=top2 + panel_h, w=plot_w)
     parts.append("</g></svg>")
     return "\n".join(parts) + "\n"

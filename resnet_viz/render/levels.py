@@ -8,7 +8,7 @@ from .. import fmt
 from ..palette import INPUT, Colour, section_colour, stage_colour
 from ..schema import Block, Op, OpKind, Section, Stage, Trace
 from ..views.layers import rf_text
-from ..views.receptive import stage_fields
+from ..views.receptive import centre_window, stage_fields
 from ..views.steps import Unit, block_paths, block_runs, units
 from ..views.words import block_name, op_lines, op_phrase, plural
 from .canvas import Shortcut, finish
@@ -181,12 +181,11 @@ def _rf_label(trace: Trace, stage: Stage) -> tuple[Label, tuple[tuple[int, int],
     field = stage_fields(trace).get(stage.id)
     if field is None or not trace.input.is_map:
         return None
-    h_img, w_img = trace.input.spatial
-    window = field.clipped((stage.output.height // 2, stage.output.width // 2), (h_img, w_img))
+    window, covers = centre_window(field, stage.output, trace.input.spatial)
     (r0, r1), (c0, c1) = window
-    more = f"; its field, {rf_text(field)} px, is larger than the input" if field.covers((h_img, w_img)) else ""
+    more = f"; its field, {rf_text(field)} px, is larger than the input" if covers else ""
     text = (f"one position of {stage.paper_name or stage.id} sees {r1 - r0 + 1}×{c1 - c0 + 1} of the "
-            f"{h_img}×{w_img} input{more}",)
+            f"{fmt.pair(trace.input.spatial)} input{more}",)
     return Label(text, 0.0, 0.0, NOTE_SIZE, anchor="start", role="note"), window
 
 

@@ -16,18 +16,17 @@ from .charts import memory_chart_svg
 
 
 def seen_row(trace: Trace, s: Seen) -> dict:
-    h, w = trace.input.spatial
     if s.field is None:
         return {"name": s.name, "volume": fmt.volume(s.volume), "size": "unknown", "stride": "", "start": "",
                 "centre": "", "note": "an op of unknown geometry comes first"}
     f = s.field
     if not s.volume.is_map:
         return {"name": s.name, "volume": fmt.volume(s.volume), "size": "the whole input", "stride": "", "start": "",
-                "centre": f"{h}×{w}", "note": "every output reads every position of the map before it"}
+                "centre": fmt.pair(trace.input.spatial), "note": "every output reads every position of the map before it"}
     assert s.centre is not None
     (r0, r1), (c0, c1) = s.centre
     note = "larger than the input: the centre position sees all of it" if s.covers else ""
-    return {"name": s.name, "volume": fmt.volume(s.volume), "size": f"{f.size[0]}×{f.size[1]}",
+    return {"name": s.name, "volume": fmt.volume(s.volume), "size": fmt.pair(f.size),
             "stride": fmt.scalar_pair(f.stride), "start": f"({f.start[0]}, {f.start[1]})",
             "centre": f"rows {r0}–{r1}, columns {c0}–{c1} ({r1 - r0 + 1}×{c1 - c0 + 1})", "note": note}
 

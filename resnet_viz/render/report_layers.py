@@ -36,8 +36,8 @@ def _row(r: LayerRow) -> dict:
         "kernel": kernel, "padding": fmt.scalar_pair(op.padding), "channels": fmt.integer(op.output.channels),
         "params": fmt.thousands(op.params) if op.params else "–", "macs": fmt.compact(op.macs) if op.macs else "–",
         "macs_exact": fmt.thousands(op.macs), "formula": formula, "note": r.mark, "rf": rf_text(r.rf),
-        "ms": f"{r.ms:.2f}" if r.ms is not None else "", "share": "",
-        "rf_detail": "" if r.rf is None else (f"receptive field {r.rf.size[0]}×{r.rf.size[1]}, stride "
+        "ms": f"{r.ms:.2f}" if r.ms is not None else "",
+        "rf_detail": "" if r.rf is None else (f"receptive field {fmt.pair(r.rf.size)}, stride "
                                               f"{fmt.scalar_pair(r.rf.stride)}, first window from ({r.rf.start[0]}, "
                                               f"{r.rf.start[1]})"),
         "cls": " ".join(c for c in (f"path-{op.path.value}" if op.path else "",

@@ -84,6 +84,11 @@ class MemoryReport:
         return tuple(o.id for o in self.ops if not o.exact)
 
 
+def _bn_stats_bytes(trace: Trace) -> int:
+    """Train-mode batch-norm statistics: a mean and a variance per channel, 4 bytes each, whatever the batch."""
+    return sum(2 * op.output.channels * 4 for op in trace.ops if op.kind is OpKind.BATCHNORM)
+
+
 def memory_report(trace: Trace) -> MemoryReport:
     """Every memory figure of the trace: measured where the real pass measured it, else computed."""
     live, size, trainable = liveness(trace), element_size(trace), trace.totals.trainable_params
@@ -93,7 +98,7 @@ def memory_report(trace: Trace) -> MemoryReport:
                           measured.get(op.id, c[0]), source, *c)
                  for i, (op, c) in enumerate(zip(trace.ops, computed_saved(trace), strict=True)))
     weights, peak = Figure("weights", trace.totals.param_bytes, COMPUTED), Figure("activations", live.peak, COMPUTED)
-    stats = sum(2 * op.output.channels * 4 for op in trace.ops if op.kind is OpKind.BATCHNORM)
+    stats = _bn_stats_bytes(trace)
     masks = sum(output_bytes(trace, op) for op in trace.ops if op.kind is OpKind.DROPOUT)
     training = TrainingEstimate(
         weights, Figure("gradients", trainable * size, COMPUTED), Figure("SGD momentum", trainable * size, COMPUTED),
@@ -125,7 +130,7 @@ def at_batches(trace: Trace, report: MemoryReport, batches: tuple[int, ...] = BA
     computed by scaling what grows with the batch (live and saved activations, batch-norm statistics do not)."""
     t = report.training
     fixed = t.weights.bytes + t.gradients.bytes
-    stats = sum(2 * op.output.channels * 4 for op in trace.ops if op.kind is OpKind.BATCHNORM)
+    stats = _bn_stats_bytes(trace)
     per_image_saved = t.saved_activations.bytes / trace.batch
     per_image_extra = (t.train_mode_extra.bytes - stats) / trace.batch
     per_image_live = report.activation_peak.bytes / trace.batch

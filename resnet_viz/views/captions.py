@@ -6,7 +6,7 @@ from .. import fmt
 from ..options import Level
 from ..schema import Op, OpKind, Path, ShortcutKind, Trace
 from ..shapes import output_size_formula
-from .receptive import stage_fields
+from .receptive import centre_window, stage_fields
 from .steps import block_paths, units
 from .words import block_name, op_lines, op_phrase, plural, verb
 
@@ -147,12 +147,11 @@ def _receptive(trace: Trace, stage_id: str) -> str:
     name = stage.paper_name or stage.id
     if field is None:
         return f" The receptive field of {name} is unknown (an op of unknown geometry precedes it)."
-    h_img, w_img = trace.input.spatial
-    (r0, r1), (c0, c1) = field.clipped((stage.output.height // 2, stage.output.width // 2), (h_img, w_img))
+    ((r0, r1), (c0, c1)), covers = centre_window(field, stage.output, trace.input.spatial)
     text = (f" The square on the input marks what the centre position of {name}'s output sees: "
-            f"{r1 - r0 + 1}×{c1 - c0 + 1} of the {h_img}×{w_img} pixels (its receptive field is "
-            f"{field.size[0]}×{field.size[1]} with a stride of {fmt.scalar_pair(field.stride)}")
-    return text + (", larger than the input)." if field.covers((h_img, w_img)) else ").")
+            f"{r1 - r0 + 1}×{c1 - c0 + 1} of the {fmt.pair(trace.input.spatial)} pixels (its receptive field is "
+            f"{fmt.pair(field.size)} with a stride of {fmt.scalar_pair(field.stride)}")
+    return text + (", larger than the input)." if covers else ").")
 
 
 def describe(trace: Trace, level: Level, sel: str | None, rf: str | None = None) -> tuple[str, str]:

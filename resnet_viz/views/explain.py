@@ -7,6 +7,7 @@ renderers style it.
 
 from __future__ import annotations
 
+from .. import fmt
 from ..schema import OpKind, Path, Trace
 from .groups import downsampling_op, has_paper_names, stem_parts
 from .notes import Note, block_note, counting_note, halving_note, head_note, shortcut_note, stem_note
@@ -64,7 +65,6 @@ def receptive_intro(trace: Trace) -> str:
         text += " Where two paths join, their windows combine: the output sees what either path sees."
     first = next((s for s in seen(trace) if s.covers and s.volume.is_map), None)
     if first is not None and first.field is not None:
-        h, w = trace.input.spatial
-        text += (f" From {first.name} on, the field ({first.field.size[0]}×{first.field.size[1]}) is larger than "
-                 f"the {h}×{w} input: a position near the centre sees the whole image.")
+        text += (f" From {first.name} on, the field ({fmt.pair(first.field.size)}) is larger than "
+                 f"the {fmt.pair(trace.input.spatial)} input: a position near the centre sees the whole image.")
     return text

@@ -154,6 +154,12 @@ def stage_fields(trace: Trace) -> dict[str, Field | None]:
     return {s.id: fields[trace.ops_of(s.blocks[-1].op_ids)[-1].id] for s in trace.stages}
 
 
+def centre_window(field: Field, out: Volume, image: Pair) -> tuple[Window, bool]:
+    """The window of the centre position of the map `out` clipped to the `image` (h, w), and whether the field is
+    larger than the image."""
+    return field.clipped((out.height // 2, out.width // 2), image), field.covers(image)
+
+
 @dataclass(frozen=True)
 class Seen:
     """What one position of a stage's (or the stem's, the head's) output sees of the input, for the report."""
@@ -180,10 +186,14 @@ def seen(trace: Trace) -> tuple[Seen, ...]:
     out = []
     for name, op_id, volume in parts:
         field = fields.get(op_id) if op_id else None
-        centre = field.clipped((volume.height // 2, volume.width // 2), image) if field and volume.is_map else None
-        if field is not None and not volume.is_map:
-            centre = ((0, image[0] - 1), (0, image[1] - 1))
-        out.append(Seen(name, volume, field, centre, bool(field and field.covers(image))))
+        centre: Window | None
+        if field is None:
+            centre, covers = None, False
+        elif volume.is_map:
+            centre, covers = centre_window(field, volume, image)
+        else:  # a vector reads every position of the image
+            centre, covers = ((0, image[0] - 1), (0, image[1] - 1)), field.covers(image)
+        out.append(Seen(name, volume, field, centre, covers))
     return tuple(out)
 
 
