@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import InvalidType
 from .options import ModelOptions, TableFormat
-from .output.comparison import comparison_traces, parse_compare, variant_traces
+from .output.comparison import other_traces, parse_compare
 from .output.report import default_output_dir, report_files, write_report
 from .output.single_file import write_file
 from .render.figures import GraphDrawings, diagram
@@ -77,14 +77,12 @@ def report_contents(trace: Trace, *, compare: str = "auto", figures: bool = True
     and configurations need torch, which a loaded trace may lack)."""
     trace = _trace(trace)
     depths = parse_compare(compare, trace)
-    cache: dict = {}
     others: Sequence[Trace] | None = None
     variants: dict[str, Trace] | None = None
     notes: list[str] = []
     with GraphDrawings(trace) if figures else nullcontext() as graphs:  # dot draws while the others are traced
         try:
-            others = comparison_traces(trace, depths, cache) if depths and trace.model else None
-            variants = variant_traces(trace, cache)
+            others, variants = other_traces(trace, depths)
         except ModuleNotFoundError as e:
             if (e.name or "").split(".")[0] != "torch":
                 raise

@@ -36,8 +36,8 @@ def gallery(output: str, force: bool, no_previews: bool) -> None:
     n = len(ENTRIES)
     pictures = 0 if no_previews else sum(len(previews(e)) for e in ENTRIES)
     step = _Progress(2 * n + pictures)
-    traces, comparisons = trace_entries(progress=step)
-    files: dict[str, str | bytes] = dict(gallery_files(traces, comparisons, progress=step))
+    traces, others = trace_entries(progress=step)
+    files: dict[str, str | bytes] = dict(gallery_files(traces, others, progress=step))
     if not no_previews:
         files.update(preview_files(traces, progress=step))
     write_gallery(files, output, force=force)

@@ -83,3 +83,12 @@ def variant_traces(trace: Trace, cache: Cache | None = None) -> dict[str, Trace]
             cache[key] = trace_options(options)
         out[f"{variant}/{shortcut}"] = cache[key]
     return out
+
+
+def other_traces(trace: Trace, depths: Sequence[int] | None, cache: Cache | None = None
+                 ) -> tuple[list[Trace] | None, dict[str, Trace]]:
+    """Everything a report of `trace` is compared with: the other depths (`depths`, from parse_compare) and the
+    other configurations of the FLOPs table; what `render` and the gallery both put beside a network."""
+    cache = {} if cache is None else cache
+    others = comparison_traces(trace, depths, cache) if depths and trace.model else None
+    return others, variant_traces(trace, cache)

@@ -17,7 +17,7 @@ from ..render.figures import draw
 from ..schema import Trace
 from ..views.figures import figure
 from ..views.paper import column_title
-from .comparison import Cache, comparison_traces, parse_compare
+from .comparison import Cache, other_traces, parse_compare
 from .folder import write_folder
 from .report import OWNED, report_files
 
@@ -78,30 +78,34 @@ def owned(rel: str) -> bool:
     return bool(_OWNED.match(rel)) or bool(rest and OWNED.match(rest))
 
 
+Others = tuple[list[Trace] | None, dict[str, Trace]]  # what a report is compared with (comparison.other_traces)
+
+
 def trace_entries(entries: tuple[Entry, ...] = ENTRIES, progress: Callable[[str], None] | None = None
-                  ) -> tuple[dict[Entry, Trace], dict[Entry, list[Trace] | None]]:
-    """Trace every entry on the meta device (no device in the output), sharing the comparisons through one cache."""
+                  ) -> tuple[dict[Entry, Trace], dict[Entry, Others]]:
+    """Trace every entry on the meta device (no device in the output), and what its report compares it with, as
+    `render` does, sharing those traces through one cache."""
     from ..core.tracing import trace_options  # torch only when the gallery is made
 
     cache: Cache = {}
-    traces, comparisons = {}, {}
+    traces, others = {}, {}
     for e in entries:
         if progress:
             progress(f"tracing {e.title}")
         traces[e] = trace_options(e.options)
-        depths = parse_compare("auto", traces[e])
-        comparisons[e] = comparison_traces(traces[e], depths, cache) if depths else None
-    return traces, comparisons
+        others[e] = other_traces(traces[e], parse_compare("auto", traces[e]), cache)
+    return traces, others
 
 
-def gallery_files(traces: Mapping[Entry, Trace], comparisons: Mapping[Entry, list[Trace] | None], *,
+def gallery_files(traces: Mapping[Entry, Trace], others: Mapping[Entry, Others], *,
                   use_dot: bool | None = None, progress: Callable[[str], None] | None = None) -> dict[str, str]:
     """Every report folder and the index."""
     files: dict[str, str] = {}
     for entry, trace in traces.items():
         if progress:
             progress(f"report {entry.slug(trace)}")
-        for rel, data in report_files(trace, comparison=comparisons.get(entry), use_dot=use_dot).items():
+        comparison, variants = others.get(entry, (None, {}))
+        for rel, data in report_files(trace, comparison=comparison, variants=variants, use_dot=use_dot).items():
             files[f"{entry.slug(trace)}/{rel}"] = data
     files[README] = index(traces)
     return dict(sorted(files.items()))
